@@ -1,0 +1,566 @@
+#!/usr/bin/env bash
+# Local Kafka (KRaft, single combined node) + ClickHouse for Vigía development and tests.
+#
+#   scripts/services.sh up      start both (idempotent) and wait until each really answers
+#   scripts/services.sh down    stop both (SIGTERM, then SIGKILL after 30 s); data is kept
+#   scripts/services.sh status  show whether each one is up, and where (exit 3 if one is down)
+#   scripts/services.sh reset   down, then delete Kafka and ClickHouse data (the jar cache is kept)
+#
+# Everything listens on 127.0.0.1 only. Settings (environment):
+#   VIGIA_KAFKA_PORT=9092  VIGIA_KAFKA_CONTROLLER_PORT=9093
+#   VIGIA_CLICKHOUSE_PORT=9000 (native)  VIGIA_CLICKHOUSE_HTTP_PORT=8123
+#   VIGIA_STATE_DIR=<repo>/.state        VIGIA_SERVICES_TIMEOUT=120 (seconds per service)
+#   VIGIA_KAFKA_HEAP_OPTS="-Xmx1G -Xms256m"
+#
+# State folder layout:
+#   cache/kafka-lib/   Kafka jars copied from Maven Central (scripts/kafka/pom.xml), reused
+#   kafka/             server.properties, cluster-id, data/, logs/ (server.log, kafka.out), kafka.pid
+#   clickhouse/        config.xml, users.xml, data/, tmp/, logs/, clickhouse.pid
+#
+# Needs: Java 17+ (Kafka 4.x), Maven (first run only, to fetch the jars), and the Debian
+# clickhouse-server/clickhouse-client packages (installed with apt-get when missing).
+set -euo pipefail
+
+SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_DIR=$(cd "$SCRIPT_DIR/.." && pwd)
+
+HOST=127.0.0.1
+KAFKA_PORT=${VIGIA_KAFKA_PORT:-9092}
+KAFKA_CONTROLLER_PORT=${VIGIA_KAFKA_CONTROLLER_PORT:-9093}
+CH_TCP_PORT=${VIGIA_CLICKHOUSE_PORT:-9000}
+CH_HTTP_PORT=${VIGIA_CLICKHOUSE_HTTP_PORT:-8123}
+STATE_DIR=${VIGIA_STATE_DIR:-$REPO_DIR/.state}
+START_TIMEOUT=${VIGIA_SERVICES_TIMEOUT:-120}
+STOP_TIMEOUT=30
+KAFKA_HEAP_OPTS=${VIGIA_KAFKA_HEAP_OPTS:--Xmx1G -Xms256m}
+
+case $STATE_DIR in
+  /*) ;;
+  *) STATE_DIR=$PWD/$STATE_DIR ;;
+esac
+
+CACHE_DIR=$STATE_DIR/cache
+KAFKA_LIB=$CACHE_DIR/kafka-lib
+KAFKA_POM=$SCRIPT_DIR/kafka/pom.xml
+KAFKA_LOG4J=$SCRIPT_DIR/kafka/log4j2.properties
+KAFKA_TOOLS_LOG4J=$SCRIPT_DIR/kafka/log4j2-tools.properties
+KAFKA_DIR=$STATE_DIR/kafka
+KAFKA_DATA=$KAFKA_DIR/data
+KAFKA_LOGS=$KAFKA_DIR/logs
+KAFKA_PROPS=$KAFKA_DIR/server.properties
+KAFKA_PIDFILE=$KAFKA_DIR/kafka.pid
+KAFKA_CLUSTER_ID_FILE=$KAFKA_DIR/cluster-id
+# A Kafka broker of ours is the process whose command line contains this.
+KAFKA_MARKER="kafka.Kafka $KAFKA_PROPS"
+
+CH_TEMPLATE_DIR=$SCRIPT_DIR/clickhouse
+CH_DIR=$STATE_DIR/clickhouse
+CH_LOGS=$CH_DIR/logs
+CH_CONFIG=$CH_DIR/config.xml
+CH_PIDFILE=$CH_DIR/clickhouse.pid
+CH_MARKER="--config-file=$CH_CONFIG"
+
+say() { printf 'services: %s\n' "$*"; }
+warn() { printf 'services: %s\n' "$*" >&2; }
+die() {
+  warn "$@"
+  exit 1
+}
+
+usage() {
+  cat <<EOF
+usage: scripts/services.sh up|down|status|reset
+
+  up      start Kafka ($HOST:$KAFKA_PORT) and ClickHouse ($HOST:$CH_TCP_PORT, http $CH_HTTP_PORT)
+          and wait until both answer; a no-op when they already do
+  down    stop both, keeping their data
+  status  print whether each one is up (exit status 3 when one is down)
+  reset   down, then delete their data under $STATE_DIR (the jar cache is kept)
+EOF
+}
+
+check_settings() {
+  local name value
+  for name in VIGIA_KAFKA_PORT VIGIA_KAFKA_CONTROLLER_PORT VIGIA_CLICKHOUSE_PORT VIGIA_CLICKHOUSE_HTTP_PORT; do
+    case $name in
+      VIGIA_KAFKA_PORT) value=$KAFKA_PORT ;;
+      VIGIA_KAFKA_CONTROLLER_PORT) value=$KAFKA_CONTROLLER_PORT ;;
+      VIGIA_CLICKHOUSE_PORT) value=$CH_TCP_PORT ;;
+      *) value=$CH_HTTP_PORT ;;
+    esac
+    if ! [[ $value =~ ^[0-9]+$ ]] || ((value < 1 || value > 65535)); then
+      die "$name=$value is not a TCP port number"
+    fi
+  done
+  if [[ $(printf '%s\n' "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$CH_TCP_PORT" "$CH_HTTP_PORT" | sort -u | wc -l) -ne 4 ]]; then
+    die "the four ports must differ (kafka $KAFKA_PORT, kafka controller $KAFKA_CONTROLLER_PORT, clickhouse $CH_TCP_PORT, clickhouse http $CH_HTTP_PORT)"
+  fi
+  [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "VIGIA_SERVICES_TIMEOUT=$START_TIMEOUT is not a number of seconds"
+  # The state path is pasted into XML and Java properties files.
+  [[ $STATE_DIR != *[\&\<\>\\]* ]] || die "VIGIA_STATE_DIR=$STATE_DIR: the characters & < > \\ are not supported"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Processes: a service is "ours" when its command line contains its marker (the path of its
+# config file in this state folder); the pid file is only a hint, stale ones are removed.
+
+CMDLINE=
+read_cmdline() { # pid -> CMDLINE; fails when the process is gone (or a zombie)
+  local -a args
+  CMDLINE=
+  mapfile -d '' -t args 2>/dev/null <"/proc/$1/cmdline" || return 1
+  ((${#args[@]} > 0)) || return 1
+  CMDLINE="${args[*]}"
+}
+
+is_ours() { # pid marker
+  read_cmdline "$1" && [[ $CMDLINE == *"$2"* ]]
+}
+
+FOUND_PID=
+find_pid() { # marker pidfile -> FOUND_PID; fails when not running
+  local marker=$1 pidfile=$2 pid=
+  FOUND_PID=
+  if [[ -s $pidfile ]]; then
+    read -r pid <"$pidfile" || true
+    if [[ $pid =~ ^[0-9]+$ ]] && is_ours "$pid" "$marker"; then
+      FOUND_PID=$pid
+      return 0
+    fi
+  fi
+  # No (valid) pid file: look for the process anyway, so that a lost pid file never leads
+  # to a second copy.
+  local p
+  for p in /proc/[0-9]*; do
+    pid=${p#/proc/}
+    [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
+    if is_ours "$pid" "$marker"; then
+      FOUND_PID=$pid
+      break
+    fi
+  done
+  if [[ -n $FOUND_PID ]]; then
+    [[ -d ${pidfile%/*} ]] && echo "$FOUND_PID" >"$pidfile"
+    return 0
+  fi
+  if [[ -e $pidfile ]]; then
+    rm -f "$pidfile"
+  fi
+  return 1
+}
+
+port_open() { # port
+  # shellcheck disable=SC2016  # $1/$2 are expanded by the inner bash
+  timeout 2 bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$HOST" "$1" 2>/dev/null
+}
+
+port_owner() { # port -> short description of who listens there, if ss can tell
+  local out=
+  if command -v ss >/dev/null 2>&1; then
+    out=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'users:(.*)' | head -n 1 || true)
+  fi
+  printf '%s' "${out:-another process}"
+}
+
+ensure_ports_free() { # service-name port...
+  local name=$1 port
+  shift
+  for port in "$@"; do
+    if port_open "$port"; then
+      die "cannot start $name: $HOST:$port is already in use by $(port_owner "$port"), which is not a service of this script for $STATE_DIR. Stop it, or choose other ports (VIGIA_KAFKA_PORT, VIGIA_KAFKA_CONTROLLER_PORT, VIGIA_CLICKHOUSE_PORT, VIGIA_CLICKHOUSE_HTTP_PORT)."
+    fi
+  done
+}
+
+show_logs() { # file... : tail of each existing, non-empty one, on stderr
+  local f
+  for f in "$@"; do
+    if [[ -s $f ]]; then
+      warn "---- last lines of $f ----"
+      tail -n 40 "$f" >&2
+    fi
+  done
+}
+
+# wait_until name marker pidfile check-function log-file...
+wait_until() {
+  local name=$1 marker=$2 pidfile=$3 check=$4
+  shift 4
+  local deadline=$((SECONDS + START_TIMEOUT)) pid
+  until "$check"; do
+    if ! find_pid "$marker" "$pidfile"; then
+      show_logs "$@"
+      die "$name exited during startup (logs above)"
+    fi
+    pid=$FOUND_PID
+    if ((SECONDS >= deadline)); then
+      show_logs "$@"
+      die "$name (pid $pid) did not answer within ${START_TIMEOUT}s (logs above); it is left running, 'scripts/services.sh down' stops it"
+    fi
+    sleep 1
+  done
+}
+
+stop_service() { # name marker pidfile -> 0 if it was running
+  local name=$1 marker=$2 pidfile=$3 pid deadline
+  if ! find_pid "$marker" "$pidfile"; then
+    return 1
+  fi
+  pid=$FOUND_PID
+  say "stopping $name (pid $pid)..."
+  kill -TERM "$pid" 2>/dev/null || true
+  deadline=$((SECONDS + STOP_TIMEOUT))
+  while is_ours "$pid" "$marker"; do
+    if ((SECONDS >= deadline)); then
+      warn "$name (pid $pid) still running after ${STOP_TIMEOUT}s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 1
+      break
+    fi
+    sleep 0.5
+  done
+  rm -f "$pidfile"
+  say "$name stopped"
+}
+
+# Start a command detached from this shell (own session, no terminal, fd 9 = lock closed),
+# with stdout+stderr appended to a log file, and record its pid.
+launch() { # workdir logfile pidfile command...
+  local workdir=$1 logfile=$2 pidfile=$3
+  shift 3
+  (
+    cd "$workdir"
+    setsid nohup "$@" </dev/null >>"$logfile" 2>&1 9>&- &
+    echo $! >"$pidfile"
+  )
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kafka
+
+JAVA=
+ensure_java() {
+  local out major
+  JAVA=java
+  if [[ -n ${JAVA_HOME:-} && -x $JAVA_HOME/bin/java ]]; then
+    JAVA=$JAVA_HOME/bin/java
+  fi
+  if ! command -v "$JAVA" >/dev/null 2>&1; then
+    die "java not found: Kafka 4.x needs Java 17 or newer; install OpenJDK 17, e.g. apt-get install -y openjdk-17-jre-headless"
+  fi
+  out=$("$JAVA" -version 2>&1) || die "'$JAVA -version' failed: $out"
+  if [[ $out =~ version\ \"1\.([0-9]+) ]] || [[ $out =~ version\ \"([0-9]+) ]]; then
+    major=${BASH_REMATCH[1]}
+    if ((major < 17)); then
+      die "java $major found ($JAVA), but Kafka 4.x needs Java 17 or newer; install OpenJDK 17, e.g. apt-get install -y openjdk-17-jre-headless (and make it the default java, or set JAVA_HOME)"
+    fi
+  fi
+}
+
+kafka_jars_ok() {
+  [[ -f $KAFKA_LIB/.pom.sha256 && $(<"$KAFKA_LIB/.pom.sha256") == "$1" ]] &&
+    compgen -G "$KAFKA_LIB/kafka_2.13-*.jar" >/dev/null &&
+    compgen -G "$KAFKA_LIB/kafka-tools-*.jar" >/dev/null
+}
+
+# The jars are (re)fetched when the cache is missing or scripts/kafka/pom.xml changed.
+ensure_kafka_jars() {
+  local want tmp log
+  want=$(sha256sum "$KAFKA_POM" | cut -d' ' -f1)
+  if kafka_jars_ok "$want"; then
+    return 0
+  fi
+  if ! command -v mvn >/dev/null 2>&1; then
+    die "mvn not found: Maven is needed (once) to download the Kafka jars into $KAFKA_LIB; install it, e.g. apt-get install -y maven"
+  fi
+  mkdir -p "$CACHE_DIR"
+  tmp=$CACHE_DIR/kafka-lib.tmp
+  log=$CACHE_DIR/mvn.log
+  rm -rf "$tmp"
+  say "downloading the Kafka jars with Maven into $KAFKA_LIB (only when missing or when scripts/kafka/pom.xml changes)..."
+  if ! mvn -q -B -f "$KAFKA_POM" dependency:copy-dependencies \
+    -DoutputDirectory="$tmp" -DincludeScope=runtime >"$log" 2>&1; then
+    show_logs "$log"
+    die "mvn could not download the Kafka jars (log: $log); Maven Central must be reachable"
+  fi
+  compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null || die "mvn finished but no kafka_2.13 jar is in $tmp (log: $log)"
+  echo "$want" >"$tmp/.pom.sha256"
+  rm -rf "$KAFKA_LIB"
+  mv "$tmp" "$KAFKA_LIB"
+}
+
+kafka_java() { # class args... : run a Kafka tool class from the cache, quietly
+  "$JAVA" -Xmx256m -Dlog4j2.configurationFile="$KAFKA_TOOLS_LOG4J" -cp "$KAFKA_LIB/*" "$@"
+}
+
+write_kafka_properties() {
+  cat >"$KAFKA_PROPS" <<EOF
+# Generated by scripts/services.sh on every start: edit the script, not this file.
+# Single-node KRaft cluster (combined broker + controller), loopback only.
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@$HOST:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+
+log.dirs=$KAFKA_DATA
+num.partitions=3
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+# The application creates its topics itself.
+auto.create.topics.enable=false
+
+num.network.threads=2
+num.io.threads=4
+log.retention.hours=168
+log.retention.check.interval.ms=300000
+EOF
+}
+
+# A real Kafka protocol exchange, without starting a JVM: Metadata v4 request (the oldest
+# version Kafka 4.x accepts) on the broker port; ready when the answer lists a broker.
+# The broker only processes requests once it has caught up with the controller and is
+# unfenced, so topics can be created as soon as this succeeds.
+kafka_ready() {
+  local out
+  local -a b
+  # size=20 | api_key=3 api_version=4 correlation_id="VIGA" client_id="vigia" | topics=null(all) allow_auto_topic_creation=false
+  # shellcheck disable=SC2016  # $1/$2 are expanded by the inner bash
+  out=$(timeout 5 bash -c '
+    exec 3<>"/dev/tcp/$1/$2" || exit 1
+    printf "\x00\x00\x00\x14\x00\x03\x00\x04\x56\x49\x47\x41\x00\x05vigia\xff\xff\xff\xff\x00" >&3
+    head -c 20 <&3 | od -An -v -tx1' _ "$HOST" "$KAFKA_PORT" 2>/dev/null) || return 1
+  # answer: size(4) correlation_id(4) throttle_time_ms(4) brokers.count(4) brokers[0].node_id(4)
+  read -r -a b <<<"${out//$'\n'/ }"
+  ((${#b[@]} == 20)) && [[ ${b[*]:4:4} == "56 49 47 41" && ${b[*]:12:4} != "00 00 00 00" ]]
+}
+
+start_kafka() {
+  local cluster_id
+  local -a heap
+  mkdir -p "$KAFKA_DATA" "$KAFKA_LOGS"
+  write_kafka_properties
+  if [[ ! -f $KAFKA_DATA/meta.properties ]]; then
+    if [[ ! -s $KAFKA_CLUSTER_ID_FILE ]]; then
+      kafka_java kafka.tools.StorageTool random-uuid >"$KAFKA_CLUSTER_ID_FILE.tmp" ||
+        die "kafka StorageTool random-uuid failed"
+      mv "$KAFKA_CLUSTER_ID_FILE.tmp" "$KAFKA_CLUSTER_ID_FILE"
+    fi
+    cluster_id=$(<"$KAFKA_CLUSTER_ID_FILE")
+    say "formatting Kafka storage in $KAFKA_DATA (cluster id $cluster_id)..."
+    kafka_java kafka.tools.StorageTool format --ignore-formatted \
+      -t "$cluster_id" -c "$KAFKA_PROPS" >"$KAFKA_LOGS/format.log" 2>&1 || {
+      show_logs "$KAFKA_LOGS/format.log"
+      die "formatting the Kafka storage failed"
+    }
+  fi
+  read -r -a heap <<<"$KAFKA_HEAP_OPTS"
+  say "starting Kafka on $HOST:$KAFKA_PORT (controller $HOST:$KAFKA_CONTROLLER_PORT)..."
+  launch "$KAFKA_DIR" "$KAFKA_LOGS/kafka.out" "$KAFKA_PIDFILE" \
+    "$JAVA" "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
+    -Djava.awt.headless=true -Dkafka.logs.dir="$KAFKA_LOGS" \
+    -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
+    -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS"
+}
+
+# ---------------------------------------------------------------------------------------------
+# ClickHouse
+
+CH_SERVER=
+CH_CLIENT=
+find_clickhouse() {
+  CH_SERVER=$(command -v clickhouse-server 2>/dev/null || true)
+  [[ -n $CH_SERVER || ! -x /usr/sbin/clickhouse-server ]] || CH_SERVER=/usr/sbin/clickhouse-server
+  CH_CLIENT=$(command -v clickhouse-client 2>/dev/null || true)
+  [[ -n $CH_SERVER && -n $CH_CLIENT ]]
+}
+
+apt_install_clickhouse() {
+  local -a sudo=()
+  local log=$STATE_DIR/apt-clickhouse.log
+  if ! command -v apt-get >/dev/null 2>&1; then
+    die "clickhouse-server/clickhouse-client not found and apt-get is not available: install ClickHouse (server and client) with your system's package manager"
+  fi
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 ||
+      die "clickhouse-server/clickhouse-client not found: install them as root with apt-get install -y clickhouse-server clickhouse-client"
+    sudo=(sudo)
+  fi
+  say "clickhouse-server not found: installing it with apt-get install -y clickhouse-server clickhouse-client (log: $log)..."
+  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y clickhouse-server clickhouse-client >"$log" 2>&1; then
+    say "apt-get install failed, running apt-get update and trying again..."
+    if ! { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y clickhouse-server clickhouse-client; } >>"$log" 2>&1; then
+      show_logs "$log"
+      die "could not install ClickHouse with apt-get (log: $log)"
+    fi
+  fi
+  # The package enables and may start the system-wide server, which listens on 9000/8123 too.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
+    say "disabling the system-wide clickhouse-server service the package started (it would take ports 9000/8123)"
+    "${sudo[@]}" systemctl disable --now clickhouse-server >>"$log" 2>&1 || true
+  fi
+}
+
+ensure_clickhouse() {
+  if ! find_clickhouse; then
+    apt_install_clickhouse
+    find_clickhouse || die "clickhouse-server/clickhouse-client still not found after installing them"
+  fi
+}
+
+render_template() { # template output: replaces @CH_DIR@, @TCP_PORT@, @HTTP_PORT@
+  local text
+  text=$(<"$1")
+  text=${text//@CH_DIR@/"$CH_DIR"}
+  text=${text//@TCP_PORT@/"$CH_TCP_PORT"}
+  text=${text//@HTTP_PORT@/"$CH_HTTP_PORT"}
+  printf '%s\n' "$text" >"$2"
+}
+
+clickhouse_ready() {
+  if command -v curl >/dev/null 2>&1; then
+    [[ $(curl -s --max-time 2 "http://$HOST:$CH_HTTP_PORT/ping" 2>/dev/null || true) == "Ok." ]] || return 1
+  fi
+  [[ -n $CH_CLIENT ]] || find_clickhouse || return 1
+  [[ $(timeout 10 "$CH_CLIENT" --host "$HOST" --port "$CH_TCP_PORT" -q 'SELECT 1' 2>/dev/null || true) == 1 ]]
+}
+
+start_clickhouse() {
+  mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_LOGS"
+  render_template "$CH_TEMPLATE_DIR/config.xml.in" "$CH_CONFIG"
+  cp "$CH_TEMPLATE_DIR/users.xml" "$CH_DIR/users.xml"
+  say "starting ClickHouse on $HOST:$CH_TCP_PORT (http $CH_HTTP_PORT)..."
+  # Foreground mode (ClickHouse 18.16 writes its own pid file only with --daemon); the
+  # config is the only argument so that the marker matches.
+  launch "$CH_DIR" "$CH_LOGS/console.log" "$CH_PIDFILE" "$CH_SERVER" "$CH_MARKER"
+}
+
+# ---------------------------------------------------------------------------------------------
+# Commands
+
+take_lock() {
+  mkdir -p "$STATE_DIR"
+  exec 9>"$STATE_DIR/services.lock"
+  if command -v flock >/dev/null 2>&1; then
+    flock -w 300 9 || die "another scripts/services.sh is still running (lock $STATE_DIR/services.lock)"
+  fi
+}
+
+kafka_where() { printf 'kafka at %s:%s' "$HOST" "$KAFKA_PORT"; }
+clickhouse_where() { printf 'clickhouse at %s:%s (http://%s:%s)' "$HOST" "$CH_TCP_PORT" "$HOST" "$CH_HTTP_PORT"; }
+
+cmd_up() {
+  local start=$SECONDS kafka_running=0 ch_running=0
+  check_settings
+  take_lock
+
+  if find_pid "$KAFKA_MARKER" "$KAFKA_PIDFILE"; then kafka_running=1; fi
+  if find_pid "$CH_MARKER" "$CH_PIDFILE"; then ch_running=1; fi
+  if ((kafka_running && ch_running)) && kafka_ready && { find_clickhouse || true; } && clickhouse_ready; then
+    say "already up, nothing to do: $(kafka_where), $(clickhouse_where)"
+    return 0
+  fi
+
+  # Prerequisites first, so that a missing tool fails before anything starts.
+  if ((!kafka_running)); then
+    ensure_ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    ensure_java
+  fi
+  if ((!ch_running)); then
+    ensure_ports_free clickhouse "$CH_TCP_PORT" "$CH_HTTP_PORT"
+  fi
+  if ((!kafka_running)); then ensure_kafka_jars; fi
+  if ((!ch_running)); then ensure_clickhouse; else find_clickhouse || true; fi
+
+  if ((!kafka_running)); then start_kafka; fi
+  if ((!ch_running)); then start_clickhouse; fi
+
+  wait_until clickhouse "$CH_MARKER" "$CH_PIDFILE" clickhouse_ready \
+    "$CH_LOGS/console.log" "$CH_LOGS/clickhouse-server.err.log" "$CH_LOGS/clickhouse-server.log"
+  ((ch_running)) || say "clickhouse is up: $(clickhouse_where)"
+  wait_until kafka "$KAFKA_MARKER" "$KAFKA_PIDFILE" kafka_ready \
+    "$KAFKA_LOGS/kafka.out" "$KAFKA_LOGS/server.log"
+  ((kafka_running)) || say "kafka is up: $(kafka_where)"
+  say "services up in $((SECONDS - start))s: $(kafka_where), $(clickhouse_where)"
+}
+
+cmd_down() {
+  local stopped=0
+  take_lock
+  if stop_service kafka "$KAFKA_MARKER" "$KAFKA_PIDFILE"; then stopped=1; else say "kafka is not running"; fi
+  if stop_service clickhouse "$CH_MARKER" "$CH_PIDFILE"; then stopped=1; else say "clickhouse is not running"; fi
+  ((stopped)) || say "nothing was running"
+  return 0
+}
+
+cmd_status() {
+  local all=1
+  if find_pid "$KAFKA_MARKER" "$KAFKA_PIDFILE"; then
+    if kafka_ready; then
+      say "kafka: up (pid $FOUND_PID) at $HOST:$KAFKA_PORT (controller $HOST:$KAFKA_CONTROLLER_PORT), logs $KAFKA_LOGS"
+    else
+      say "kafka: starting or not answering (pid $FOUND_PID) at $HOST:$KAFKA_PORT, logs $KAFKA_LOGS"
+      all=0
+    fi
+  else
+    all=0
+    if port_open "$KAFKA_PORT"; then
+      say "kafka: down ($HOST:$KAFKA_PORT is in use by $(port_owner "$KAFKA_PORT"), not a service of this state folder)"
+    else
+      say "kafka: down ($HOST:$KAFKA_PORT)"
+    fi
+  fi
+  if find_pid "$CH_MARKER" "$CH_PIDFILE"; then
+    find_clickhouse || true
+    if clickhouse_ready; then
+      say "clickhouse: up (pid $FOUND_PID) at $HOST:$CH_TCP_PORT, http://$HOST:$CH_HTTP_PORT, logs $CH_LOGS"
+    else
+      say "clickhouse: starting or not answering (pid $FOUND_PID) at $HOST:$CH_TCP_PORT, logs $CH_LOGS"
+      all=0
+    fi
+  else
+    all=0
+    if port_open "$CH_TCP_PORT"; then
+      say "clickhouse: down ($HOST:$CH_TCP_PORT is in use by $(port_owner "$CH_TCP_PORT"), not a service of this state folder)"
+    else
+      say "clickhouse: down ($HOST:$CH_TCP_PORT, http $CH_HTTP_PORT)"
+    fi
+  fi
+  ((all)) || return 3
+}
+
+cmd_reset() {
+  cmd_down
+  rm -rf "$KAFKA_DIR" "$CH_DIR"
+  say "deleted Kafka and ClickHouse data ($KAFKA_DIR, $CH_DIR); the jar cache in $CACHE_DIR is kept"
+}
+
+main() {
+  if (($# != 1)); then
+    usage >&2
+    exit 2
+  fi
+  case $1 in
+    up) cmd_up ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    reset) cmd_reset ;;
+    -h | --help | help) usage ;;
+    *)
+      usage >&2
+      exit 2
+      ;;
+  esac
+}
+
+main "$@"
