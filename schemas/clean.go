@@ -1,0 +1,222 @@
+package schemas
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+)
+
+// CleanEvent is an event after ingest: no names, no document, no birth date; age generalized
+// into a band; pseudonyms keyed with a rotating secret. It is what travels on vigia.anon and
+// vigia.clean and what lands in ClickHouse.
+type CleanEvent struct {
+	Agency             string
+	EventID            string
+	SchemaVersion      uint8
+	Type               EventType
+	OccurredAt         int64 // Unix seconds, UTC
+	PointID            string
+	PointCountry       string
+	Role               Role
+	Direction          Direction
+	Count              uint32
+	Nationality        string
+	Sex                Sex
+	AgeBand            AgeBand
+	Minor              bool
+	Unaccompanied      bool
+	Category           Category
+	DestinationCountry string
+	ReturningCountry   string
+	Mode               Mode
+	PersonPseudonym    string // empty for minors by default, and when no identity was sent
+	FamilyPseudonym    string
+	KeyID              string // the key the pseudonyms and fingerprints were made with
+	IngestedAt         int64  // Unix seconds
+
+	// ExactKey hashes (agency, event_id); SemanticKey is the keyed fingerprint of (person,
+	// type, point), zero when the record identifies no person. Both serve deduplication only
+	// and are never stored in ClickHouse.
+	ExactKey    uint64
+	SemanticKey uint64
+	// Watermark is the event-time watermark (Unix seconds) of the record's partition, stamped
+	// by the dedup stage so that lateness decisions downstream are part of the log and replay
+	// identically after a crash.
+	Watermark int64
+}
+
+// AgeBand generalizes an age.
+type AgeBand uint8
+
+const (
+	AgeUnknown AgeBand = iota
+	Age0to4
+	Age5to11
+	Age12to17
+	Age18to29
+	Age30to44
+	Age45to59
+	Age60plus
+)
+
+var ageBandNames = [...]string{"unknown", "0-4", "5-11", "12-17", "18-29", "30-44", "45-59", "60+"}
+
+func (a AgeBand) String() string { return ageBandNames[a] }
+
+// BandOf returns the band of an age in whole years.
+func BandOf(age int) AgeBand {
+	switch {
+	case age < 0:
+		return AgeUnknown
+	case age <= 4:
+		return Age0to4
+	case age <= 11:
+		return Age5to11
+	case age <= 17:
+		return Age12to17
+	case age <= 29:
+		return Age18to29
+	case age <= 44:
+		return Age30to44
+	case age <= 59:
+		return Age45to59
+	}
+	return Age60plus
+}
+
+// Category is the region's usual demographic category, as CBP, Mexico's UPM and Guatemala's
+// IGM publish it.
+type Category uint8
+
+const (
+	CategoryUnknown Category = iota
+	SingleAdult
+	FamilyUnit
+	UnaccompaniedMinor
+	AccompaniedMinor
+)
+
+var categoryNames = [...]string{"unknown", "single_adult", "family_unit", "unaccompanied_minor", "accompanied_minor"}
+
+func (c Category) String() string { return categoryNames[c] }
+
+const cleanCodecVersion = 1
+
+// ErrBadClean is returned for bytes that are not a clean event of a known codec version.
+var ErrBadClean = errors.New("not a clean event")
+
+// AppendBinary appends the binary form of e to b and returns the extended buffer; with a
+// reused buffer it does not allocate.
+func (e *CleanEvent) AppendBinary(b []byte) []byte {
+	b = append(b, cleanCodecVersion, e.SchemaVersion, byte(e.Type), byte(e.Role), byte(e.Direction),
+		byte(e.Sex), byte(e.AgeBand), byte(e.Category), byte(e.Mode), flags(e))
+	b = binary.AppendVarint(b, e.OccurredAt)
+	b = binary.AppendVarint(b, e.IngestedAt)
+	b = binary.AppendVarint(b, e.Watermark)
+	b = binary.AppendUvarint(b, uint64(e.Count))
+	b = binary.LittleEndian.AppendUint64(b, e.ExactKey)
+	b = binary.LittleEndian.AppendUint64(b, e.SemanticKey)
+	for _, s := range [...]string{e.Agency, e.EventID, e.PointID, e.PointCountry, e.Nationality,
+		e.DestinationCountry, e.ReturningCountry, e.PersonPseudonym, e.FamilyPseudonym, e.KeyID} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+func flags(e *CleanEvent) byte {
+	var f byte
+	if e.Minor {
+		f |= 1
+	}
+	if e.Unaccompanied {
+		f |= 2
+	}
+	return f
+}
+
+// UnmarshalBinary decodes b into e. Strings are copied, so b may be reused.
+func (e *CleanEvent) UnmarshalBinary(b []byte) error {
+	if len(b) < 10 || b[0] != cleanCodecVersion {
+		return ErrBadClean
+	}
+	e.SchemaVersion, e.Type, e.Role, e.Direction = b[1], EventType(b[2]), Role(b[3]), Direction(b[4])
+	e.Sex, e.AgeBand, e.Category, e.Mode = Sex(b[5]), AgeBand(b[6]), Category(b[7]), Mode(b[8])
+	e.Minor, e.Unaccompanied = b[9]&1 != 0, b[9]&2 != 0
+	if e.Type > Return || e.Role > Destination || e.Direction > Exit || e.Sex > SexUnknown ||
+		e.AgeBand > Age60plus || e.Category > AccompaniedMinor || e.Mode > Sea {
+		return ErrBadClean
+	}
+	d := decoder{b: b[10:]}
+	e.OccurredAt, e.IngestedAt, e.Watermark = d.varint(), d.varint(), d.varint()
+	e.Count = uint32(d.uvarint())
+	e.ExactKey, e.SemanticKey = d.u64(), d.u64()
+	for _, s := range [...]*string{&e.Agency, &e.EventID, &e.PointID, &e.PointCountry, &e.Nationality,
+		&e.DestinationCountry, &e.ReturningCountry, &e.PersonPseudonym, &e.FamilyPseudonym, &e.KeyID} {
+		*s = d.str()
+	}
+	if d.bad || len(d.b) != 0 {
+		return ErrBadClean
+	}
+	return nil
+}
+
+// OccurredTime is OccurredAt as a time.Time in UTC.
+func (e *CleanEvent) OccurredTime() time.Time { return time.Unix(e.OccurredAt, 0).UTC() }
+
+type decoder struct {
+	b   []byte
+	bad bool
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) u64() uint64 {
+	if len(d.b) < 8 {
+		d.bad = true
+		return 0
+	}
+	v := binary.LittleEndian.Uint64(d.b)
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.bad || n > uint64(len(d.b)) {
+		d.bad = true
+		return ""
+	}
+	s := internCountry(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// internCountry returns the shared string for a country code, avoiding an allocation for the
+// most common short strings; other strings are copied.
+func internCountry(b []byte) string {
+	if len(b) == 3 {
+		if c, ok := countryCodes[string(b)]; ok {
+			return c
+		}
+	}
+	return string(b)
+}

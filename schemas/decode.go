@@ -1,0 +1,250 @@
+package schemas
+
+import (
+	"time"
+
+	"github.com/valyala/fastjson"
+)
+
+// DefaultMaxRecordBytes is the largest record Decoder accepts when MaxRecordBytes is zero.
+const DefaultMaxRecordBytes = 64 << 10
+
+// Decoder turns one JSON record into an Event, reporting type-level problems (malformed JSON,
+// wrong JSON types, values outside an enum, unparsable times). Rules that need the whole
+// record or reference data live in Validator. A Decoder reuses its parser and is therefore
+// not safe for concurrent use: give each goroutine its own.
+type Decoder struct {
+	// MaxRecordBytes bounds a record's size. Default DefaultMaxRecordBytes.
+	MaxRecordBytes int
+
+	p fastjson.Parser
+}
+
+// Decode fills ev from b, appending problems to errs. Unknown fields are ignored: they are
+// kept out of storage by construction. JSON null counts as an absent field.
+func (d *Decoder) Decode(b []byte, ev *Event, errs *Errors) {
+	ev.Reset()
+	limit := d.MaxRecordBytes
+	if limit <= 0 {
+		limit = DefaultMaxRecordBytes
+	}
+	if len(b) > limit {
+		errs.add("", TooLarge, "record is larger than the maximum record size")
+		return
+	}
+	v, err := d.p.ParseBytes(b)
+	if err != nil {
+		errs.add("", MalformedJSON, "record is not valid JSON")
+		return
+	}
+	o, err := v.Object()
+	if err != nil {
+		errs.add("", NotObject, "record must be a JSON object")
+		return
+	}
+	o.Visit(func(k []byte, v *fastjson.Value) { decodeTop(string(k), v, ev, errs) })
+}
+
+func decodeTop(k string, v *fastjson.Value, ev *Event, errs *Errors) {
+	if v.Type() == fastjson.TypeNull {
+		return
+	}
+	switch k {
+	case "schema_version":
+		n, ok := intOf(v, "schema_version", errs)
+		if ok {
+			ev.SchemaVersion = n
+		}
+	case "event_id":
+		ev.EventID = stringOf(v, "event_id", errs)
+	case "agency":
+		ev.Agency = stringOf(v, "agency", errs)
+	case "type":
+		ev.Type = EventType(enumOf(v, "type", typeNames[:], errs))
+	case "occurred_at":
+		decodeTime(v, ev, errs)
+	case "point_id":
+		ev.PointID = stringOf(v, "point_id", errs)
+	case "direction":
+		ev.Direction = Direction(enumOf(v, "direction", directionNames[:], errs))
+	case "count":
+		n, ok := intOf(v, "count", errs)
+		if ok {
+			ev.Count = n
+		}
+	case "role":
+		ev.Role = Role(enumOf(v, "role", roleNames[:], errs))
+	case "person":
+		decodePerson(v, &ev.Person, errs)
+	case "destination_country":
+		ev.DestinationCountry = countryOf(v, "destination_country", errs)
+	case "returning_country":
+		ev.ReturningCountry = countryOf(v, "returning_country", errs)
+	case "mode":
+		ev.Mode = Mode(enumOf(v, "mode", modeNames[:], errs))
+	}
+}
+
+func decodePerson(v *fastjson.Value, p *Person, errs *Errors) {
+	o, err := v.Object()
+	if err != nil {
+		errs.add("person", BadType, "person must be an object")
+		return
+	}
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if v.Type() == fastjson.TypeNull {
+			return
+		}
+		switch string(k) {
+		case "nationality":
+			p.Nationality = countryOf(v, "person.nationality", errs)
+		case "sex":
+			p.Sex = Sex(enumOf(v, "person.sex", sexNames[:], errs))
+		case "birth_date":
+			p.BirthDate = stringOf(v, "person.birth_date", errs)
+		case "age":
+			if n, ok := intOf(v, "person.age", errs); ok {
+				p.Age = n
+			}
+		case "given_names":
+			p.GivenNames = stringOf(v, "person.given_names", errs)
+		case "family_names":
+			p.FamilyNames = stringOf(v, "person.family_names", errs)
+		case "unaccompanied":
+			p.Unaccompanied = boolOf(v, "person.unaccompanied", errs)
+		case "family_group_id":
+			p.FamilyGroupID = stringOf(v, "person.family_group_id", errs)
+		case "document":
+			decodeDocument(v, &p.Document, errs)
+		}
+	})
+}
+
+func decodeDocument(v *fastjson.Value, d *Document, errs *Errors) {
+	o, err := v.Object()
+	if err != nil {
+		errs.add("person.document", BadType, "document must be an object")
+		return
+	}
+	o.Visit(func(k []byte, v *fastjson.Value) {
+		if v.Type() == fastjson.TypeNull {
+			return
+		}
+		switch string(k) {
+		case "type":
+			if i := enumOf(v, "person.document.type", documentTypes[:], errs); i > 0 {
+				d.Type = documentTypes[i]
+			}
+		case "number":
+			d.Number = stringOf(v, "person.document.number", errs)
+		case "country":
+			d.Country = countryOf(v, "person.document.country", errs)
+		}
+	})
+}
+
+var documentTypes = [...]string{"", "passport", "national_id", "other"}
+
+func decodeTime(v *fastjson.Value, ev *Event, errs *Errors) {
+	b, err := v.StringBytes()
+	if err != nil {
+		errs.add("occurred_at", BadType, "occurred_at must be a string")
+		return
+	}
+	t, err := time.Parse(time.RFC3339, string(b))
+	if err != nil {
+		errs.add("occurred_at", BadTimestamp, "occurred_at must be an RFC 3339 time with a UTC offset, e.g. 2023-08-14T09:30:00-05:00")
+		return
+	}
+	ev.OccurredAt = t.UTC()
+}
+
+func stringOf(v *fastjson.Value, path string, errs *Errors) string {
+	b, err := v.StringBytes()
+	if err != nil {
+		errs.add(path, BadType, path+" must be a string")
+		return ""
+	}
+	return string(b)
+}
+
+// countryOf returns the canonical interned code, so valid codes cost no allocation; an
+// invalid code is reported here and returned empty.
+func countryOf(v *fastjson.Value, path string, errs *Errors) string {
+	b, err := v.StringBytes()
+	if err != nil {
+		errs.add(path, BadType, path+" must be a string")
+		return ""
+	}
+	c, ok := countryCodes[string(b)]
+	if !ok {
+		errs.add(path, BadCountryCode, path+" must be an ISO 3166-1 alpha-3 code in upper case, e.g. HND")
+		return ""
+	}
+	return c
+}
+
+// enumOf returns the index of the value in names (index 0 is the "absent" slot), or 0 after
+// reporting the problem.
+func enumOf(v *fastjson.Value, path string, names []string, errs *Errors) int {
+	b, err := v.StringBytes()
+	if err != nil {
+		errs.add(path, BadType, path+" must be a string")
+		return 0
+	}
+	for i := 1; i < len(names); i++ {
+		if string(b) == names[i] {
+			return i
+		}
+	}
+	errs.add(path, BadEnum, path+" must be one of "+joinNames(names[1:]))
+	return 0
+}
+
+func intOf(v *fastjson.Value, path string, errs *Errors) (int, bool) {
+	if v.Type() != fastjson.TypeNumber {
+		errs.add(path, BadType, path+" must be an integer number")
+		return 0, false
+	}
+	n, err := v.Int()
+	if err != nil {
+		errs.add(path, BadType, path+" must be an integer number")
+		return 0, false
+	}
+	return n, true
+}
+
+func boolOf(v *fastjson.Value, path string, errs *Errors) Tri {
+	switch v.Type() {
+	case fastjson.TypeTrue:
+		return TriTrue
+	case fastjson.TypeFalse:
+		return TriFalse
+	}
+	errs.add(path, BadType, path+" must be true or false")
+	return TriUnset
+}
+
+func joinNames(names []string) string {
+	s := ""
+	for i, n := range names {
+		if i > 0 {
+			s += ", "
+		}
+		s += n
+	}
+	return s
+}
+
+// countryCodes interns the ISO codes: looking a []byte up with string(b) does not allocate,
+// and the value returned is a shared string.
+var countryCodes = func() map[string]string {
+	m := make(map[string]string, len(iso3166Alpha3))
+	for c := range iso3166Alpha3 {
+		m[c] = c
+	}
+	return m
+}()
+
+// IsCountry reports whether c is an ISO 3166-1 alpha-3 code.
+func IsCountry(c string) bool { _, ok := countryCodes[c]; return ok }
