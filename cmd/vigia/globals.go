@@ -1,0 +1,35 @@
+package main
+
+import (
+	"os"
+	"strings"
+
+	"github.com/vigia-observatory/vigia/internal/config"
+)
+
+// globals are the root flags shared by subcommands.
+type globals struct {
+	configPath string
+}
+
+// config loads and validates the configuration; its error says what to fix.
+func (g *globals) config() (config.Config, error) {
+	cfg, err := config.Load(g.configPath, environ())
+	if err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func environ() map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}

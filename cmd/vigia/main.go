@@ -1,0 +1,51 @@
+// Command vigia is the single binary of the Vigía pipeline: it migrates the storage, validates
+// agency files, and runs the stages. Wiring is explicit here; packages hold no global state.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// exitError carries a process exit code through cobra without printing twice.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := newRootCmd().ExecuteContext(ctx)
+	var ee exitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		os.Exit(ee.code)
+	default:
+		fmt.Fprintln(os.Stderr, "vigia:", err)
+		os.Exit(2)
+	}
+}
+
+func newRootCmd() *cobra.Command {
+	var g globals
+	root := &cobra.Command{
+		Use:           "vigia",
+		Short:         "Real-time migration flow monitoring: Kafka in, ClickHouse and alerts out",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", os.Getenv("VIGIA_CONFIG"),
+		"YAML config file (env VIGIA_CONFIG); VIGIA_* variables override it")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return fmt.Errorf("%w\nrun '%s --help' for the flags", err, c.CommandPath())
+	})
+	root.AddCommand(newVersionCmd(), newMigrateCmd(&g), newValidateCmd(&g))
+	return root
+}

@@ -1,0 +1,186 @@
+// Package config holds the configuration of a Vigía process: a YAML file (strict: an unknown
+// key is an error), then environment overrides (VIGIA_*), then one Validate at start-up. The
+// defaults run against `make services`. There is no global state: each pipeline gets its own
+// Config, so tests can run two in one process.
+package config
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/caarlos0/env/v11"
+	"github.com/goccy/go-yaml"
+)
+
+// Config is the whole configuration of a vigia process.
+type Config struct {
+	// LogLevel is one of debug, info, warn, error. Default info.
+	LogLevel string `yaml:"log_level" env:"LOG_LEVEL"`
+	// Kafka is the broker connection and topic layout.
+	Kafka Kafka `yaml:"kafka" envPrefix:"KAFKA_"`
+	// ClickHouse is the storage connection.
+	ClickHouse ClickHouse `yaml:"clickhouse" envPrefix:"CLICKHOUSE_"`
+	// Validation tunes the event contract's limits.
+	Validation Validation `yaml:"validation" envPrefix:"VALIDATION_"`
+	// Metrics is where /metrics is served.
+	Metrics Metrics `yaml:"metrics" envPrefix:"METRICS_"`
+}
+
+// Kafka configures the brokers and topics.
+type Kafka struct {
+	// Brokers are host:port seed brokers. Default [127.0.0.1:9092]. Env VIGIA_KAFKA_BROKERS (comma-separated).
+	Brokers []string `yaml:"brokers" env:"BROKERS" envSeparator:","`
+	// ClientID names this process to the brokers. Default "vigia".
+	ClientID string `yaml:"client_id" env:"CLIENT_ID"`
+	// TopicPrefix starts every topic name: <prefix>.raw.<agency>, <prefix>.anon, ... Default "vigia".
+	TopicPrefix string `yaml:"topic_prefix" env:"TOPIC_PREFIX"`
+	// Partitions of topics Vigía creates. Default 6.
+	Partitions int `yaml:"partitions" env:"PARTITIONS"`
+	// ReplicationFactor of topics Vigía creates. Default 1 (one local broker); use 3 in production.
+	ReplicationFactor int `yaml:"replication_factor" env:"REPLICATION_FACTOR"`
+	// DialTimeout bounds connecting to a broker. Default 10s.
+	DialTimeout time.Duration `yaml:"dial_timeout" env:"DIAL_TIMEOUT"`
+}
+
+// ClickHouse configures the storage server.
+type ClickHouse struct {
+	// Addr are host:port native-protocol addresses. Default [127.0.0.1:9000]. Env VIGIA_CLICKHOUSE_ADDR.
+	Addr []string `yaml:"addr" env:"ADDR" envSeparator:","`
+	// Database holds Vigía's tables; `vigia migrate` creates it. Default "vigia".
+	Database string `yaml:"database" env:"DATABASE"`
+	// Username. Default "default".
+	Username string `yaml:"username" env:"USERNAME"`
+	// Password is read from the environment only (VIGIA_CLICKHOUSE_PASSWORD) or PasswordFile,
+	// never from the YAML file, so that config files can be shared.
+	Password string `yaml:"-" env:"PASSWORD"`
+	// PasswordFile is a file whose first line is the password. Default none.
+	PasswordFile string `yaml:"password_file" env:"PASSWORD_FILE"`
+	// DialTimeout bounds connecting. Default 10s.
+	DialTimeout time.Duration `yaml:"dial_timeout" env:"DIAL_TIMEOUT"`
+}
+
+// Validation tunes the contract's limits (see schemas.Validator).
+type Validation struct {
+	// MaxCount bounds an event's count. Default 10000.
+	MaxCount int `yaml:"max_count" env:"MAX_COUNT"`
+	// MaxClockSkew is how far in the future occurred_at may lie. Default 15m.
+	MaxClockSkew time.Duration `yaml:"max_clock_skew" env:"MAX_CLOCK_SKEW"`
+}
+
+// Metrics configures the Prometheus endpoint.
+type Metrics struct {
+	// Listen is the host:port of /metrics; empty disables it. Default 127.0.0.1:9464.
+	Listen string `yaml:"listen" env:"LISTEN"`
+}
+
+// Default returns the configuration that runs against `make services`.
+func Default() Config {
+	return Config{
+		LogLevel: "info",
+		Kafka: Kafka{
+			Brokers: []string{"127.0.0.1:9092"}, ClientID: "vigia", TopicPrefix: "vigia",
+			Partitions: 6, ReplicationFactor: 1, DialTimeout: 10 * time.Second,
+		},
+		ClickHouse: ClickHouse{
+			Addr: []string{"127.0.0.1:9000"}, Database: "vigia", Username: "default",
+			DialTimeout: 10 * time.Second,
+		},
+		Validation: Validation{MaxCount: 10000, MaxClockSkew: 15 * time.Minute},
+		Metrics:    Metrics{Listen: "127.0.0.1:9464"},
+	}
+}
+
+// Load builds the configuration: defaults, then the YAML file at path (if path is not
+// empty), then the environment. It does not validate; call Validate.
+func Load(path string, environ map[string]string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return cfg, fmt.Errorf("cannot read config file: %w", err)
+		}
+		if err := yaml.UnmarshalWithOptions(b, &cfg, yaml.Strict()); err != nil {
+			return cfg, fmt.Errorf("cannot parse config file %s:\n%s", path, yaml.FormatError(err, false, true))
+		}
+	}
+	if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "VIGIA_", Environment: environ}); err != nil {
+		return cfg, envError(environ, err)
+	}
+	if cfg.ClickHouse.Password == "" && cfg.ClickHouse.PasswordFile != "" {
+		b, err := os.ReadFile(cfg.ClickHouse.PasswordFile)
+		if err != nil {
+			return cfg, fmt.Errorf("cannot read clickhouse.password_file: %w", err)
+		}
+		cfg.ClickHouse.Password = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
+	}
+	return cfg, nil
+}
+
+// Validate checks every value and names the key to fix for each problem found.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s: "+format, append([]any{key}, args...)...))
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log_level", "%q is not one of debug, info, warn, error", c.LogLevel)
+	}
+	checkAddrs(bad, "kafka.brokers (env VIGIA_KAFKA_BROKERS)", c.Kafka.Brokers)
+	checkAddrs(bad, "clickhouse.addr (env VIGIA_CLICKHOUSE_ADDR)", c.ClickHouse.Addr)
+	if c.Kafka.ClientID == "" {
+		bad("kafka.client_id", "must not be empty")
+	}
+	if !topicPartRe.MatchString(c.Kafka.TopicPrefix) {
+		bad("kafka.topic_prefix", "%q must be letters, digits, '_' or '-' (1-40 characters)", c.Kafka.TopicPrefix)
+	}
+	positive(bad, "kafka.partitions", c.Kafka.Partitions, 1, 1024)
+	positive(bad, "kafka.replication_factor", c.Kafka.ReplicationFactor, 1, 7)
+	positiveDur(bad, "kafka.dial_timeout", c.Kafka.DialTimeout)
+	positiveDur(bad, "clickhouse.dial_timeout", c.ClickHouse.DialTimeout)
+	if !identRe.MatchString(c.ClickHouse.Database) {
+		bad("clickhouse.database", "%q must be a plain identifier (letters, digits, '_')", c.ClickHouse.Database)
+	}
+	if c.ClickHouse.Username == "" {
+		bad("clickhouse.username", "must not be empty")
+	}
+	positive(bad, "validation.max_count", c.Validation.MaxCount, 1, 1_000_000)
+	positiveDur(bad, "validation.max_clock_skew", c.Validation.MaxClockSkew)
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			bad("metrics.listen", "%q must be host:port (or empty to disable)", c.Metrics.Listen)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("invalid configuration:\n  %w", joinLines(errs))
+}
+
+// envError names the variable at fault: the env library reports Go field names, which an
+// operator cannot map to VIGIA_* variables. Each set variable is parsed alone to find it.
+func envError(environ map[string]string, err error) error {
+	params, perr := env.GetFieldParamsWithOptions(&Config{}, env.Options{Prefix: "VIGIA_"})
+	if perr != nil {
+		return fmt.Errorf("cannot read VIGIA_* environment: %w", err)
+	}
+	var bad []string
+	for _, p := range params {
+		v, ok := environ[p.Key]
+		if !ok {
+			continue
+		}
+		one := Default()
+		if e := env.ParseWithOptions(&one, env.Options{Prefix: "VIGIA_", Environment: map[string]string{p.Key: v}}); e != nil {
+			bad = append(bad, fmt.Sprintf("%s=%q is not a valid value (a number, duration such as 10s, or comma-separated list as the setting needs)", p.Key, v))
+		}
+	}
+	if len(bad) == 0 {
+		return fmt.Errorf("cannot read VIGIA_* environment: %w", err)
+	}
+	return fmt.Errorf("cannot read VIGIA_* environment: %s", strings.Join(bad, "; "))
+}

@@ -1,0 +1,95 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultIsValid(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestValidateNamesTheKey(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mutate func(*Config)
+		want   string
+	}{
+		{"log level", func(c *Config) { c.LogLevel = "loud" }, "log_level"},
+		{"no brokers", func(c *Config) { c.Kafka.Brokers = nil }, "kafka.brokers"},
+		{"broker without port", func(c *Config) { c.Kafka.Brokers = []string{"localhost"} }, "kafka.brokers"},
+		{"port out of range", func(c *Config) { c.ClickHouse.Addr = []string{"h:70000"} }, "clickhouse.addr"},
+		{"prefix with dot", func(c *Config) { c.Kafka.TopicPrefix = "a.b" }, "kafka.topic_prefix"},
+		{"partitions", func(c *Config) { c.Kafka.Partitions = 0 }, "kafka.partitions"},
+		{"database", func(c *Config) { c.ClickHouse.Database = "drop table" }, "clickhouse.database"},
+		{"max count", func(c *Config) { c.Validation.MaxCount = -1 }, "validation.max_count"},
+		{"skew", func(c *Config) { c.Validation.MaxClockSkew = 0 }, "validation.max_clock_skew"},
+		{"metrics", func(c *Config) { c.Metrics.Listen = "9464" }, "metrics.listen"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.mutate(&c)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error naming %s", err, tc.want)
+			}
+		})
+	}
+}
+
+func write(t *testing.T, body string) string {
+	p := filepath.Join(t.TempDir(), "vigia.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadFileThenEnv(t *testing.T) {
+	p := write(t, "kafka:\n  brokers: [a:1, b:2]\n  partitions: 12\nvalidation:\n  max_clock_skew: 1h\n")
+	c, err := Load(p, map[string]string{"VIGIA_KAFKA_PARTITIONS": "3", "VIGIA_CLICKHOUSE_PASSWORD": "s3cret"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(c.Kafka.Brokers, ",") != "a:1,b:2" || c.Kafka.Partitions != 3 ||
+		c.Validation.MaxClockSkew != time.Hour || c.ClickHouse.Password != "s3cret" || c.ClickHouse.Database != "vigia" {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestLoadRejectsUnknownKey(t *testing.T) {
+	p := write(t, "kafka:\n  brokerz: [a:1]\n")
+	_, err := Load(p, nil)
+	if err == nil || !strings.Contains(err.Error(), "brokerz") {
+		t.Fatalf("got %v, want an error naming the unknown key", err)
+	}
+}
+
+func TestLoadRejectsBadEnv(t *testing.T) {
+	_, err := Load("", map[string]string{"VIGIA_KAFKA_PARTITIONS": "many"})
+	if err == nil || !strings.Contains(err.Error(), "PARTITIONS") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestPasswordNeverFromYAML(t *testing.T) {
+	p := write(t, "clickhouse:\n  password: x\n")
+	if _, err := Load(p, nil); err == nil {
+		t.Fatal("a password in the YAML file must be refused")
+	}
+}
+
+func TestPasswordFile(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("hunter2\n"), 0o600)
+	c, err := Load("", map[string]string{"VIGIA_CLICKHOUSE_PASSWORD_FILE": pw})
+	if err != nil || c.ClickHouse.Password != "hunter2" {
+		t.Fatalf("got %q, %v", c.ClickHouse.Password, err)
+	}
+}

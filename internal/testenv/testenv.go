@@ -1,0 +1,97 @@
+// Package testenv connects integration tests to the real Kafka and ClickHouse that
+// `make services` starts. A test that cannot reach its server fails with a message naming
+// the server: it never passes by skipping. Each test gets its own ClickHouse database and
+// topic prefix, so tests run in parallel and rerun without cleanup.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/topics"
+	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
+)
+
+// Config returns the default configuration with the services' addresses from the
+// environment (VIGIA_KAFKA_BROKERS, VIGIA_CLICKHOUSE_ADDR, as the Makefile exports them), a
+// unique topic prefix and a unique database name.
+func Config(t testing.TB) config.Config {
+	t.Helper()
+	cfg, err := config.Load("", envMap())
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	id := Unique()
+	cfg.Kafka.TopicPrefix = "t" + id
+	cfg.Kafka.Partitions = 3
+	cfg.ClickHouse.Database = "vigia_test_" + id
+	cfg.Metrics.Listen = ""
+	return cfg
+}
+
+// Kafka checks the broker answers and returns its addresses.
+func Kafka(t testing.TB, cfg config.Config) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := topics.Reachable(ctx, cfg.Kafka.Brokers); err != nil {
+		t.Fatalf("integration test needs the Kafka broker: %v", err)
+	}
+	return cfg.Kafka.Brokers
+}
+
+// ClickHouse connects, applies the migrations to the test's own database and drops that
+// database when the test ends.
+func ClickHouse(t testing.TB, cfg config.Config) driver.Conn {
+	t.Helper()
+	conn := ClickHouseEmpty(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if _, err := chsink.Migrate(ctx, conn, cfg.ClickHouse.Database); err != nil {
+		t.Fatalf("cannot migrate test database: %v", err)
+	}
+	return conn
+}
+
+// ClickHouseEmpty connects without migrating; the test's database is still dropped at the end.
+func ClickHouseEmpty(t testing.TB, cfg config.Config) driver.Conn {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conn, err := chsink.Open(ctx, cfg.ClickHouse)
+	if err != nil {
+		t.Fatalf("integration test needs the ClickHouse server: %v", err)
+	}
+	t.Cleanup(func() {
+		if os.Getenv("VIGIA_KEEP_TEST_DB") == "" {
+			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+cfg.ClickHouse.Database)
+		}
+		conn.Close()
+	})
+	return conn
+}
+
+// Unique returns a short random id for names.
+func Unique() string {
+	var b [5]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func envMap() map[string]string {
+	m := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return m
+}

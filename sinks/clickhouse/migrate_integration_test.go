@@ -1,0 +1,134 @@
+package clickhouse_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/vigia-observatory/vigia/internal/testenv"
+	"github.com/vigia-observatory/vigia/schemas"
+	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
+)
+
+// Migrating twice leaves the very same schema, records every version once, and the points
+// registry is loaded once.
+func TestMigrateTwiceChangesNothing(t *testing.T) {
+	cfg := testenv.Config(t)
+	conn := testenv.ClickHouse(t, cfg) // first migration
+	db := cfg.ClickHouse.Database
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+
+	ms, err := chsink.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := schemaOf(ctx, t, conn, db)
+	for _, table := range []string{"events", "windows", "alerts", "points", "pipeline_stats", "dlq_records", "reference_data", "schema_migrations"} {
+		if _, ok := before[table]; !ok {
+			t.Errorf("table %s missing after migrate", table)
+		}
+	}
+	res, err := chsink.Migrate(ctx, conn, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Applied) != 0 || res.Current != ms[len(ms)-1].Version {
+		t.Fatalf("second migrate applied %d, current %d", len(res.Applied), res.Current)
+	}
+	after := schemaOf(ctx, t, conn, db)
+	if len(after) != len(before) {
+		t.Fatalf("tables changed: %d before, %d after", len(before), len(after))
+	}
+	for name, ddl := range before {
+		if after[name] != ddl {
+			t.Errorf("table %s changed:\n%s\n%s", name, ddl, after[name])
+		}
+	}
+	var recorded uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".schema_migrations").Scan(&recorded); err != nil {
+		t.Fatal(err)
+	}
+	if int(recorded) != len(ms) {
+		t.Errorf("%d versions recorded, want %d", recorded, len(ms))
+	}
+
+	ps, err := schemas.RegionPoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, wantLoaded := range []bool{true, false} {
+		loaded, err := chsink.LoadPoints(ctx, conn, db, ps)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if loaded != wantLoaded {
+			t.Errorf("LoadPoints call %d: loaded=%v, want %v", i+1, loaded, wantLoaded)
+		}
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM "+db+".points").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if int(n) != ps.Len() {
+		t.Errorf("%d rows in points, want %d", n, ps.Len())
+	}
+}
+
+func schemaOf(ctx context.Context, t *testing.T, conn driver.Conn, db string) map[string]string {
+	t.Helper()
+	rows, err := conn.Query(ctx, "SELECT name, create_table_query FROM system.tables WHERE database = ?", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var name, ddl string
+		if err := rows.Scan(&name, &ddl); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = ddl
+	}
+	return out
+}
+
+func TestParseServer(t *testing.T) {
+	for _, tc := range []struct {
+		v          string
+		lc, token  bool
+		wantErrors bool
+	}{
+		{"18.16.1", false, false, false},
+		{"19.9.2.4", true, false, false},
+		{"24.8.4.13", true, true, false},
+		{"garbage", false, false, true},
+	} {
+		s, err := chsink.ParseServer(tc.v)
+		if (err != nil) != tc.wantErrors {
+			t.Errorf("%s: err %v", tc.v, err)
+			continue
+		}
+		if s.LowCardinality != tc.lc || s.InsertDedupToken != tc.token {
+			t.Errorf("%s: %+v", tc.v, s)
+		}
+	}
+}
+
+// On a current server the same migration renders LowCardinality; on 18.16, String.
+func TestStatementsFallback(t *testing.T) {
+	ms, err := chsink.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, _ := chsink.ParseServer("18.16.1")
+	cur, _ := chsink.ParseServer("24.8.1")
+	a, _ := ms[0].Statements("db", old)
+	b, _ := ms[0].Statements("db", cur)
+	if strings.Contains(a[0], "LowCardinality") || !strings.Contains(b[0], "LowCardinality(String)") {
+		t.Fatalf("fallback not applied:\n%s\n%s", a[0], b[0])
+	}
+}
