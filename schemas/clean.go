@@ -220,3 +220,21 @@ func internCountry(b []byte) string {
 	}
 	return string(b)
 }
+
+// markerTag starts a watermark marker, which advances the watermark of an idle partition
+// without carrying an event; 0xFF is never a codec version.
+const markerTag = 0xFF
+
+// AppendMarker appends a watermark marker for watermark wm (Unix seconds).
+func AppendMarker(b []byte, wm int64) []byte {
+	return binary.AppendVarint(append(b, markerTag), wm)
+}
+
+// Marker reports whether b is a watermark marker, and its watermark.
+func Marker(b []byte) (int64, bool) {
+	if len(b) < 2 || b[0] != markerTag {
+		return 0, false
+	}
+	wm, n := binary.Varint(b[1:])
+	return wm, n == len(b)-1
+}

@@ -49,3 +49,29 @@ func joinLines(errs []error) error {
 	}
 	return errors.New(strings.Join(parts, "\n  "))
 }
+
+var agencyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{1,31}$`)
+
+func (p *Pipeline) validate(bad badFunc) {
+	for _, a := range p.Agencies {
+		if !agencyRe.MatchString(a) {
+			bad("pipeline.agencies", "%q must match ^[a-z0-9][a-z0-9_-]{1,31}$", a)
+		}
+	}
+	for _, c := range p.Destinations {
+		if len(c) != 3 || strings.ToUpper(c) != c {
+			bad("pipeline.destinations", "%q must be an ISO 3166-1 alpha-3 code in upper case", c)
+		}
+	}
+	for key, d := range map[string]time.Duration{
+		"pipeline.shutdown_grace": p.Shutdown, "pipeline.batch_wait": p.BatchWait, "pipeline.dedup_horizon": p.DedupHorizon,
+		"pipeline.dedup_tolerance": p.DedupTolerance, "pipeline.watermark_delay": p.WatermarkDelay,
+		"pipeline.idle_timeout": p.IdleTimeout, "pipeline.allowed_lateness": p.AllowedLateness,
+		"pipeline.window_flush": p.WindowFlush, "pipeline.insert_wait": p.InsertWait,
+	} {
+		positiveDur(bad, key, d)
+	}
+	positive(bad, "pipeline.batch_size", p.BatchSize, 1, 100_000)
+	positive(bad, "pipeline.dedup_max_keys", p.DedupMaxKeys, 1000, 1_000_000_000)
+	positive(bad, "pipeline.insert_rows", p.InsertRows, 1, 10_000_000)
+}

@@ -27,6 +27,45 @@ type Config struct {
 	Validation Validation `yaml:"validation" envPrefix:"VALIDATION_"`
 	// Metrics is where /metrics is served.
 	Metrics Metrics `yaml:"metrics" envPrefix:"METRICS_"`
+	// Pipeline tunes the stages of `vigia run`.
+	Pipeline Pipeline `yaml:"pipeline" envPrefix:"PIPELINE_"`
+}
+
+// Pipeline tunes the stages. Secrets are not here: the pseudonymization keys come from
+// VIGIA_PSEUDONYM_KEYS (or VIGIA_PSEUDONYM_KEYS_FILE) and the DLQ keys from VIGIA_DLQ_KEYS
+// (or VIGIA_DLQ_KEYS_FILE), written id:base64key[,id:base64key], the last one current.
+type Pipeline struct {
+	// Agencies whose raw topics are created at start; any existing topic matching
+	// <prefix>.raw.<agency> is consumed as well. Default none.
+	Agencies []string `yaml:"agencies" env:"AGENCIES" envSeparator:","`
+	// Shutdown is the grace period to flush and commit after SIGTERM/SIGINT. Default 30s.
+	Shutdown time.Duration `yaml:"shutdown_grace" env:"SHUTDOWN_GRACE"`
+	// BatchSize is the most records a stage handles at once. Default 2000.
+	BatchSize int `yaml:"batch_size" env:"BATCH_SIZE"`
+	// BatchWait is the longest wait to fill a batch. Default 100ms.
+	BatchWait time.Duration `yaml:"batch_wait" env:"BATCH_WAIT"`
+	// PseudonymizeMinors keeps a person pseudonym for minors. Default false.
+	PseudonymizeMinors bool `yaml:"pseudonymize_minors" env:"PSEUDONYMIZE_MINORS"`
+	// Destinations are presumed destination countries when none is declared. Default [USA, CAN].
+	Destinations []string `yaml:"destinations" env:"DESTINATIONS" envSeparator:","`
+	// DedupHorizon is how long (event time) dedup remembers a key. Default 168h.
+	DedupHorizon time.Duration `yaml:"dedup_horizon" env:"DEDUP_HORIZON"`
+	// DedupTolerance is the gap within which two reports of one person, type and point are one event. Default 1h.
+	DedupTolerance time.Duration `yaml:"dedup_tolerance" env:"DEDUP_TOLERANCE"`
+	// DedupMaxKeys bounds the dedup keys held per partition (about 40 bytes each). Default 2000000.
+	DedupMaxKeys int `yaml:"dedup_max_keys" env:"DEDUP_MAX_KEYS"`
+	// WatermarkDelay is how far the watermark trails the newest event. Default 10m.
+	WatermarkDelay time.Duration `yaml:"watermark_delay" env:"WATERMARK_DELAY"`
+	// IdleTimeout advances an idle partition's watermark after this long. Default 30s.
+	IdleTimeout time.Duration `yaml:"idle_timeout" env:"IDLE_TIMEOUT"`
+	// AllowedLateness keeps a window open this long after its end. Default 2h.
+	AllowedLateness time.Duration `yaml:"allowed_lateness" env:"ALLOWED_LATENESS"`
+	// WindowFlush is how often changed windows are written. Default 1s.
+	WindowFlush time.Duration `yaml:"window_flush" env:"WINDOW_FLUSH"`
+	// InsertRows flushes a ClickHouse insert at this many rows. Default 50000.
+	InsertRows int `yaml:"insert_rows" env:"INSERT_ROWS"`
+	// InsertWait flushes a non-empty ClickHouse insert after this long. Default 1s.
+	InsertWait time.Duration `yaml:"insert_wait" env:"INSERT_WAIT"`
 }
 
 // Kafka configures the brokers and topics.
@@ -90,6 +129,12 @@ func Default() Config {
 		},
 		Validation: Validation{MaxCount: 10000, MaxClockSkew: 15 * time.Minute},
 		Metrics:    Metrics{Listen: "127.0.0.1:9464"},
+		Pipeline: Pipeline{
+			Shutdown: 30 * time.Second, BatchSize: 2000, BatchWait: 100 * time.Millisecond,
+			Destinations: []string{"USA", "CAN"}, DedupHorizon: 7 * 24 * time.Hour, DedupTolerance: time.Hour,
+			DedupMaxKeys: 2_000_000, WatermarkDelay: 10 * time.Minute, IdleTimeout: 30 * time.Second,
+			AllowedLateness: 2 * time.Hour, WindowFlush: time.Second, InsertRows: 50_000, InsertWait: time.Second,
+		},
 	}
 }
 
@@ -155,6 +200,7 @@ func (c *Config) Validate() error {
 			bad("metrics.listen", "%q must be host:port (or empty to disable)", c.Metrics.Listen)
 		}
 	}
+	c.Pipeline.validate(bad)
 	if len(errs) == 0 {
 		return nil
 	}

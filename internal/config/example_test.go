@@ -1,6 +1,9 @@
 package config
 
-import "testing"
+import (
+	"fmt"
+	"testing"
+)
 
 // The documented example must load and equal the defaults, so the docs stay true.
 func TestExampleFileIsTheDefaults(t *testing.T) {
@@ -14,7 +17,8 @@ func TestExampleFileIsTheDefaults(t *testing.T) {
 	d := Default()
 	if c.Kafka.TopicPrefix != d.Kafka.TopicPrefix || c.Kafka.Partitions != d.Kafka.Partitions ||
 		c.ClickHouse.Database != d.ClickHouse.Database || c.Validation != d.Validation ||
-		c.Metrics != d.Metrics || c.Kafka.DialTimeout != d.Kafka.DialTimeout {
+		c.Metrics != d.Metrics || c.Kafka.DialTimeout != d.Kafka.DialTimeout ||
+		fmt.Sprint(c.Pipeline) != fmt.Sprint(d.Pipeline) {
 		t.Fatalf("example differs from defaults:\n%+v\n%+v", c, d)
 	}
 }

@@ -47,6 +47,8 @@ type Spec struct {
 	Partitions        int
 	ReplicationFactor int
 	Compacted         bool
+	// Retention, when set, is the topic's retention.ms.
+	Retention time.Duration
 }
 
 // Ensure creates the topics that do not exist yet and waits until the brokers know them; an
@@ -57,7 +59,10 @@ func Ensure(ctx context.Context, brokers []string, specs ...Spec) error {
 	for _, s := range specs {
 		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: s.ReplicationFactor}
 		if s.Compacted {
-			tc.ConfigEntries = []kafka.ConfigEntry{{ConfigName: "cleanup.policy", ConfigValue: "compact"}}
+			tc.ConfigEntries = append(tc.ConfigEntries, kafka.ConfigEntry{ConfigName: "cleanup.policy", ConfigValue: "compact"})
+		}
+		if s.Retention > 0 {
+			tc.ConfigEntries = append(tc.ConfigEntries, kafka.ConfigEntry{ConfigName: "retention.ms", ConfigValue: strconv.FormatInt(s.Retention.Milliseconds(), 10)})
 		}
 		req.Topics = append(req.Topics, tc)
 	}
@@ -140,4 +145,20 @@ func Reachable(ctx context.Context, brokers []string) error {
 // PartitionString is "topic[partition]" for logs and errors.
 func PartitionString(topic string, partition int) string {
 	return topic + "[" + strconv.Itoa(partition) + "]"
+}
+
+// Partitions returns the number of partitions of a topic.
+func Partitions(ctx context.Context, brokers []string, topic string) (int, error) {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
+	if err != nil {
+		return 0, fmt.Errorf("cannot read metadata of %s: %w", topic, err)
+	}
+	for _, t := range md.Topics {
+		if t.Error != nil {
+			return 0, fmt.Errorf("cannot read metadata of %s: %w", topic, t.Error)
+		}
+		return len(t.Partitions), nil
+	}
+	return 0, fmt.Errorf("topic %s not found", topic)
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+)
+
+func newRunCmd(g *globals) *cobra.Command {
+	var stages []string
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run the pipeline stages (all by default) until SIGTERM or SIGINT",
+		Long: `Run consumes the agencies' raw topics and runs the stages: ingest (validate, anonymize,
+DLQ), dedup, window and store (ClickHouse). Each stage is a consumer group, so running the
+same command on more machines shares the partitions. On SIGTERM or SIGINT every stage stops
+reading, flushes, commits what was delivered and the process exits 0 within
+pipeline.shutdown_grace; a second signal exits at once.
+
+Keys come from the environment only: VIGIA_PSEUDONYM_KEYS and VIGIA_DLQ_KEYS (or *_FILE).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.config()
+			if err != nil {
+				return err
+			}
+			sel, err := parseStages(stages)
+			if err != nil {
+				return err
+			}
+			log := newLogger(cfg.LogLevel, cmd.ErrOrStderr())
+			ctx := cmd.Context()
+			done := make(chan error, 1)
+			go func() { done <- runPipeline(ctx, cfg, sel, environ(), log) }()
+			select {
+			case err := <-done:
+				return err
+			case <-ctx.Done():
+			}
+			log.Info().Dur("grace", cfg.Pipeline.Shutdown).Msg("stopping: flushing and committing")
+			again := make(chan os.Signal, 1)
+			signal.Notify(again, os.Interrupt, syscall.SIGTERM)
+			defer signal.Stop(again)
+			select {
+			case err := <-done:
+				return err
+			case <-again:
+				log.Warn().Msg("second signal: exiting at once; uncommitted records will be replayed")
+				return exitError{130}
+			case <-time.After(cfg.Pipeline.Shutdown):
+				log.Error().Msg("shutdown grace period over; exiting with records uncommitted (they will be replayed)")
+				return exitError{1}
+			}
+		},
+	}
+	cmd.Flags().StringSliceVar(&stages, "stage", nil, "stages to run, comma-separated: ingest, dedup, window, store (default all)")
+	return cmd
+}
+
+// newLogger writes JSON lines; records' content never reaches it.
+func newLogger(level string, w io.Writer) zerolog.Logger {
+	l, err := zerolog.ParseLevel(level)
+	if err != nil {
+		l = zerolog.InfoLevel
+	}
+	return zerolog.New(w).Level(l).With().Timestamp().Str("service", "vigia").Logger()
+}

@@ -1,0 +1,162 @@
+// Package dlq builds and reads dead-letter records. The original bytes are sealed with
+// AES-256-GCM (they may hold personal data) and bound to their source position; the reason,
+// field path, message and position travel in clear headers so operators and agencies can
+// triage without the key.
+package dlq
+
+import (
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/secrets"
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+// Header names of a DLQ record.
+const (
+	HReason    = "vigia-reason"
+	HPath      = "vigia-path"
+	HMessage   = "vigia-message"
+	HErrors    = "vigia-errors" // every problem as reason@path, separated by ';'
+	HAgency    = "vigia-agency"
+	HStage     = "vigia-stage"
+	HTopic     = "vigia-source-topic"
+	HPartition = "vigia-source-partition"
+	HOffset    = "vigia-source-offset"
+	HTime      = "vigia-time"
+	HKeyID     = "vigia-key-id"
+)
+
+// KeySize is the AES-256 key size.
+const KeySize = 32
+
+// Record is a DLQ record in clear, as built or as read back.
+type Record struct {
+	Reason    schemas.Reason
+	Path      string
+	Message   string
+	Errors    string
+	Agency    string
+	Stage     string
+	Topic     string
+	Partition int
+	Offset    int64
+	Time      time.Time
+	KeyID     string
+	Sealed    []byte // nonce || ciphertext of the original bytes
+}
+
+// Sealer encrypts original records with the current key of a ring.
+type Sealer struct {
+	keyID string
+	aead  cipher.AEAD // safe for concurrent use
+}
+
+// NewSealer prepares the ring's current key, which must be an AES-256 key.
+func NewSealer(keys *secrets.KeyRing) (*Sealer, error) {
+	if keys == nil {
+		return nil, errors.New("dlq: a key ring is required")
+	}
+	id, key := keys.Current()
+	g, err := gcm(key)
+	if err != nil {
+		return nil, err
+	}
+	return &Sealer{keyID: id, aead: g}, nil
+}
+
+func aad(topic string, partition int, offset int64) []byte {
+	return []byte(topic + "/" + strconv.Itoa(partition) + "/" + strconv.FormatInt(offset, 10))
+}
+
+func gcm(key []byte) (cipher.AEAD, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, fmt.Errorf("cannot use DLQ key: %w", err)
+	}
+	return cipher.NewGCM(block)
+}
+
+// Message builds the DLQ message for a rejected source record. errs must not be empty.
+func (s *Sealer) Message(dlqTopic, stage, agency string, src kafka.Message, errs schemas.Errors, now time.Time) (kafka.Message, error) {
+	g := s.aead
+	nonce := make([]byte, g.NonceSize(), g.NonceSize()+len(src.Value)+g.Overhead())
+	if _, err := rand.Read(nonce); err != nil {
+		return kafka.Message{}, fmt.Errorf("cannot draw a nonce: %w", err)
+	}
+	sealed := g.Seal(nonce, nonce, src.Value, aad(src.Topic, src.Partition, src.Offset))
+	all := make([]string, len(errs))
+	for i, e := range errs {
+		all[i] = e.Reason.String() + "@" + e.Path
+	}
+	first := errs[0]
+	return kafka.Message{
+		Topic: dlqTopic,
+		Key:   aad(src.Topic, src.Partition, src.Offset),
+		Value: sealed,
+		Headers: []kafka.Header{
+			{Key: HReason, Value: []byte(first.Reason.String())},
+			{Key: HPath, Value: []byte(first.Path)},
+			{Key: HMessage, Value: []byte(first.Message)},
+			{Key: HErrors, Value: []byte(strings.Join(all, ";"))},
+			{Key: HAgency, Value: []byte(agency)},
+			{Key: HStage, Value: []byte(stage)},
+			{Key: HTopic, Value: []byte(src.Topic)},
+			{Key: HPartition, Value: []byte(strconv.Itoa(src.Partition))},
+			{Key: HOffset, Value: []byte(strconv.FormatInt(src.Offset, 10))},
+			{Key: HTime, Value: []byte(now.UTC().Format(time.RFC3339))},
+			{Key: HKeyID, Value: []byte(s.keyID)},
+		},
+	}, nil
+}
+
+// Parse reads the clear part of a DLQ message.
+func Parse(m kafka.Message) (Record, error) {
+	h := map[string]string{}
+	for _, x := range m.Headers {
+		h[x.Key] = string(x.Value)
+	}
+	r := Record{Path: h[HPath], Message: h[HMessage], Errors: h[HErrors], Agency: h[HAgency],
+		Stage: h[HStage], Topic: h[HTopic], KeyID: h[HKeyID], Sealed: m.Value}
+	var ok bool
+	if r.Reason, ok = schemas.ParseReason(h[HReason]); !ok {
+		return r, fmt.Errorf("DLQ record at offset %d has no known reason header", m.Offset)
+	}
+	var err1, err2, err3 error
+	r.Partition, err1 = strconv.Atoi(h[HPartition])
+	r.Offset, err2 = strconv.ParseInt(h[HOffset], 10, 64)
+	r.Time, err3 = time.Parse(time.RFC3339, h[HTime])
+	if err := errors.Join(err1, err2, err3); err != nil {
+		return r, fmt.Errorf("DLQ record at offset %d has malformed headers: %w", m.Offset, err)
+	}
+	return r, nil
+}
+
+// Open decrypts the original bytes of a record with the ring holding its key.
+func Open(keys *secrets.KeyRing, r Record) ([]byte, error) {
+	key, ok := keys.Key(r.KeyID)
+	if !ok {
+		return nil, fmt.Errorf("cannot decrypt: key %q is not in the DLQ key ring", r.KeyID)
+	}
+	g, err := gcm(key)
+	if err != nil {
+		return nil, err
+	}
+	if len(r.Sealed) < g.NonceSize() {
+		return nil, errors.New("cannot decrypt: record too short")
+	}
+	nonce, ct := r.Sealed[:g.NonceSize()], r.Sealed[g.NonceSize():]
+	b, err := g.Open(nil, nonce, ct, aad(r.Topic, r.Partition, r.Offset))
+	if err != nil {
+		return nil, errors.New("cannot decrypt: wrong key or tampered record")
+	}
+	return b, nil
+}

@@ -1,0 +1,67 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+)
+
+// ReadRange reads one partition from the first record written at or after since, up to the
+// end of the partition as it is when ReadRange starts, and calls fn for each record in order.
+// Stages rebuild their state with it from the topic they write.
+func ReadRange(ctx context.Context, brokers []string, topic string, partition int, since time.Time, fn func(kafka.Message) error) (int, error) {
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	from, err := offsetOf(ctx, client, topic, kafka.TimeOffsetOf(partition, since))
+	if err != nil {
+		return 0, err
+	}
+	end, err := offsetOf(ctx, client, topic, kafka.LastOffsetOf(partition))
+	if err != nil {
+		return 0, err
+	}
+	if from < 0 || from >= end {
+		return 0, nil
+	}
+	r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: partition,
+		MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond})
+	defer r.Close()
+	if err := r.SetOffset(from); err != nil {
+		return 0, fmt.Errorf("cannot seek %s[%d] to %d: %w", topic, partition, from, err)
+	}
+	n := 0
+	for {
+		m, err := r.FetchMessage(ctx)
+		if err != nil {
+			return n, fmt.Errorf("cannot read %s[%d] at %d: %w", topic, partition, from+int64(n), err)
+		}
+		if err := fn(m); err != nil {
+			return n, err
+		}
+		n++
+		if m.Offset >= end-1 {
+			return n, nil
+		}
+	}
+}
+
+func offsetOf(ctx context.Context, client *kafka.Client, topic string, req kafka.OffsetRequest) (int64, error) {
+	res, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: {req}}})
+	if err != nil {
+		return 0, fmt.Errorf("cannot list offsets of %s: %w", topic, err)
+	}
+	for _, p := range res.Topics[topic] {
+		if p.Error != nil {
+			return 0, fmt.Errorf("cannot list offsets of %s[%d]: %w", topic, p.Partition, p.Error)
+		}
+		if req.Timestamp == kafka.LastOffset {
+			return p.LastOffset, nil
+		}
+		for off := range p.Offsets {
+			return off, nil
+		}
+		return -1, nil // no record at or after that time
+	}
+	return 0, fmt.Errorf("cannot list offsets of %s[%d]: no answer for the partition", topic, req.Partition)
+}

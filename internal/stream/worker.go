@@ -1,0 +1,136 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+)
+
+// worker owns one assigned partition for one generation: it reads, hands batches to the
+// handler, and commits the handler's delivered offset. It stops when the generation ends
+// (revocation or shutdown), after a flush and a last commit.
+type worker struct {
+	cfg       Config
+	h         Handler
+	gen       *kafka.Generation
+	topic     string
+	partition int
+	start     int64
+	log       zerolog.Logger
+
+	committed  int64
+	lastCommit time.Time
+}
+
+func (w *worker) run(ctx context.Context) {
+	r := kafka.NewReader(kafka.ReaderConfig{
+		Brokers: w.cfg.Brokers, Topic: w.topic, Partition: w.partition,
+		MinBytes: 1, MaxBytes: w.cfg.MaxFetchBytes, MaxWait: w.cfg.BatchWait,
+		QueueCapacity: w.cfg.BatchSize,
+	})
+	defer r.Close()
+	if err := r.SetOffset(w.start); err != nil {
+		w.log.Error().Err(err).Msg("cannot set start offset")
+		return
+	}
+	w.committed = w.start
+	ph := w.open(ctx)
+	if ph == nil {
+		return
+	}
+	batch := make([]kafka.Message, 0, w.cfg.BatchSize)
+	for ctx.Err() == nil {
+		batch = w.fetch(ctx, r, batch[:0])
+		if !w.handle(ctx, ph, batch) {
+			break
+		}
+	}
+	// The generation ended: flush with a fresh deadline and commit what is delivered.
+	cctx, cancel := context.WithTimeout(context.Background(), w.cfg.CloseTimeout)
+	defer cancel()
+	w.commit(ph.Close(cctx), true)
+	w.log.Info().Int64("committed", w.committed).Msg("partition released")
+}
+
+// open retries until the handler opens or the generation ends.
+func (w *worker) open(ctx context.Context) PartitionHandler {
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 10*time.Second) {
+		ph, err := w.h.Open(ctx, w.topic, w.partition, w.start)
+		if err == nil {
+			return ph
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		w.log.Error().Err(err).Dur("retry_in", backoff).Msg("cannot open partition handler")
+		sleep(ctx, backoff)
+	}
+}
+
+// fetch fills batch with up to BatchSize records, waiting at most BatchWait.
+func (w *worker) fetch(ctx context.Context, r *kafka.Reader, batch []kafka.Message) []kafka.Message {
+	fctx, cancel := context.WithTimeout(ctx, w.cfg.BatchWait)
+	defer cancel()
+	for len(batch) < w.cfg.BatchSize {
+		m, err := r.FetchMessage(fctx)
+		if err != nil {
+			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && !errors.Is(err, kafka.ErrGenerationEnded) {
+				w.log.Warn().Err(err).Msg("fetch failed")
+			}
+			break
+		}
+		batch = append(batch, m)
+	}
+	if n := len(batch); n > 0 && w.cfg.Metrics != nil {
+		last := batch[n-1]
+		w.cfg.Metrics.In.WithLabelValues(w.cfg.Stage, w.topic).Add(float64(n))
+		w.cfg.Metrics.BatchSize.WithLabelValues(w.cfg.Stage).Observe(float64(n))
+		w.cfg.Metrics.Lag.WithLabelValues(w.cfg.Stage, w.topic, strconv.Itoa(w.partition)).Set(float64(last.HighWaterMark - last.Offset - 1))
+	}
+	return batch
+}
+
+// handle hands the batch over until it succeeds; it returns false when the generation ended
+// first. Records are never skipped: a batch that fails is retried with backoff, which is
+// also how back-pressure reaches the reader.
+func (w *worker) handle(ctx context.Context, ph PartitionHandler, batch []kafka.Message) bool {
+	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 10*time.Second) {
+		commit, err := ph.Handle(ctx, batch)
+		if err == nil {
+			w.commit(commit, false)
+			return true
+		}
+		if ctx.Err() != nil {
+			return false
+		}
+		if w.cfg.Metrics != nil {
+			w.cfg.Metrics.Retries.WithLabelValues(w.cfg.Stage, "handle").Inc()
+		}
+		w.log.Warn().Err(err).Int("records", len(batch)).Dur("retry_in", backoff).Msg("batch not delivered; retrying")
+		sleep(ctx, backoff)
+	}
+}
+
+// commit records offset as the group's position when it moved forward, at most once per
+// CommitInterval unless final.
+func (w *worker) commit(offset int64, final bool) {
+	if offset <= w.committed || offset < 0 {
+		return
+	}
+	if !final && time.Since(w.lastCommit) < w.cfg.CommitInterval {
+		return
+	}
+	err := w.gen.CommitOffsets(map[string]map[int]int64{w.topic: {w.partition: offset}})
+	if err != nil {
+		if w.cfg.Metrics != nil {
+			w.cfg.Metrics.CommitFails.WithLabelValues(w.cfg.Stage).Inc()
+		}
+		w.log.Warn().Err(err).Int64("offset", offset).Msg("cannot commit offset; records after the last commit will be replayed")
+		return
+	}
+	w.committed, w.lastCommit = offset, time.Now()
+}

@@ -1,0 +1,265 @@
+package dedup
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/metrics"
+	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+// Producer is the part of kafka.Writer the stage needs.
+type Producer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
+
+// Config of the dedup stage.
+type Config struct {
+	// Topics names the topics. Required.
+	Topics topics.Names
+	// Brokers are read to rebuild state from vigia.clean. Required.
+	Brokers []string
+	// State bounds the state of each partition.
+	State StateConfig
+	// WatermarkDelay is how far the watermark trails the newest event time of a partition
+	// (the out-of-orderness that is not yet "late"). Default 10 minutes.
+	WatermarkDelay time.Duration
+	// IdleTimeout: a partition without records for this long (wall clock) is advanced to the
+	// stage's newest watermark by a marker, so it does not hold windows open. Default 30s.
+	IdleTimeout time.Duration
+	// RebuildWindow is how far back (wall clock) vigia.clean is read to rebuild a partition's
+	// state when it is assigned. Default State.Horizon + 1 day.
+	RebuildWindow time.Duration
+	// Producer writes vigia.clean. Required.
+	Producer Producer
+	// Metrics, when set, counts duplicates and state size.
+	Metrics *metrics.Metrics
+	// Log receives notable events.
+	Log zerolog.Logger
+}
+
+// Stage is the dedup stage; it implements stream.Handler over vigia.anon.
+type Stage struct {
+	cfg Config
+
+	mu      sync.Mutex
+	newestW int64 // the newest watermark among this process's partitions
+}
+
+// New checks the configuration.
+func New(cfg Config) (*Stage, error) {
+	if cfg.Topics.Prefix == "" || len(cfg.Brokers) == 0 || cfg.Producer == nil {
+		return nil, errors.New("dedup: Topics, Brokers and Producer are required")
+	}
+	cfg.State.defaults()
+	if cfg.WatermarkDelay <= 0 {
+		cfg.WatermarkDelay = 10 * time.Minute
+	}
+	if cfg.IdleTimeout <= 0 {
+		cfg.IdleTimeout = 30 * time.Second
+	}
+	if cfg.RebuildWindow <= 0 {
+		cfg.RebuildWindow = cfg.State.Horizon + 24*time.Hour
+	}
+	return &Stage{cfg: cfg}, nil
+}
+
+// Open rebuilds the partition's state from the clean partition of the same number (the
+// PointBalancer aligns them), so a repeat that arrives after a restart or a rebalance is
+// still dropped, and only what was delivered is remembered.
+func (s *Stage) Open(ctx context.Context, _ string, part int, start int64) (stream.PartitionHandler, error) {
+	p := &partition{s: s, part: part, delivered: start, state: NewState(s.cfg.State), lastRecord: time.Now(),
+		label: strconv.Itoa(part)}
+	began := time.Now()
+	n, err := stream.ReadRange(ctx, s.cfg.Brokers, s.cfg.Topics.Clean(), part, began.Add(-s.cfg.RebuildWindow), p.replay)
+	if err != nil {
+		return nil, fmt.Errorf("cannot rebuild dedup state of partition %d: %w", part, err)
+	}
+	s.observe(p.wm)
+	s.cfg.Log.Info().Int("partition", part).Int("records", n).Int("keys", p.state.Len()).
+		Dur("took", time.Since(began)).Msg("dedup state rebuilt from vigia.clean")
+	return p, nil
+}
+
+func (s *Stage) observe(wm int64) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.newestW = max(s.newestW, wm)
+	return s.newestW
+}
+
+// partition deduplicates one anon partition into the clean partition of the same number.
+type partition struct {
+	s          *Stage
+	part       int
+	label      string
+	state      *State
+	wm         int64 // watermark stamped on the last delivered record
+	delivered  int64
+	lastRecord time.Time
+
+	evicted int // evictions already counted in metrics
+	ev      schemas.CleanEvent
+	pending pendingKeys
+	buf     []byte
+	spans   [][2]int
+	out     []kafka.Message
+}
+
+// pendingKeys are the keys accepted in the batch being delivered: they join the state only
+// once the batch is acknowledged, so a failed delivery forgets them.
+type pendingKeys struct {
+	exact    map[uint64]struct{}
+	semantic map[uint64]int64
+	accepted [][3]int64 // exact, semantic, occurred_at, in order
+}
+
+func (p *partition) replay(m kafka.Message) error {
+	if wm, ok := schemas.Marker(m.Value); ok {
+		p.wm = max(p.wm, wm)
+		return nil
+	}
+	if err := p.ev.UnmarshalBinary(m.Value); err != nil {
+		return nil // not ours to judge here; the window stage reports it
+	}
+	p.state.Add(p.ev.ExactKey, p.ev.SemanticKey, p.ev.OccurredAt)
+	p.wm = max(p.wm, p.ev.Watermark)
+	return nil
+}
+
+// Handle implements stream.PartitionHandler.
+func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
+	if len(msgs) == 0 {
+		return p.delivered, p.idle(ctx)
+	}
+	p.lastRecord = time.Now()
+	cfg := &p.s.cfg
+	p.pending.reset()
+	p.buf, p.spans, p.out = p.buf[:0], p.spans[:0], p.out[:0]
+	wm := p.wm
+	var exact, semantic, corrupt int
+	for i := range msgs {
+		if err := p.ev.UnmarshalBinary(msgs[i].Value); err != nil {
+			corrupt++
+			cfg.Log.Error().Int("partition", p.part).Int64("offset", msgs[i].Offset).Msg("undecodable anon record skipped; it stays in vigia.anon")
+			continue
+		}
+		switch p.verdict() {
+		case ExactDuplicate:
+			exact++
+			continue
+		case SemanticDuplicate:
+			semantic++
+			continue
+		}
+		p.pending.add(p.ev.ExactKey, p.ev.SemanticKey, p.ev.OccurredAt)
+		wm = max(wm, p.ev.OccurredAt-int64(cfg.WatermarkDelay/time.Second))
+		p.ev.Watermark = wm
+		k0 := len(p.buf)
+		p.buf = append(p.buf, p.ev.PointID...)
+		k1 := len(p.buf)
+		p.buf = p.ev.AppendBinary(p.buf)
+		p.spans = append(p.spans, [2]int{k0, k1})
+		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean()})
+	}
+	for i, sp := range p.spans {
+		end := len(p.buf)
+		if i+1 < len(p.spans) {
+			end = p.spans[i+1][0]
+		}
+		p.out[i].Key, p.out[i].Value = p.buf[sp[0]:sp[1]], p.buf[sp[1]:end]
+	}
+	if err := cfg.Producer.WriteMessages(ctx, p.out...); err != nil {
+		return p.delivered, fmt.Errorf("cannot produce dedup output: %w", err)
+	}
+	for _, a := range p.pending.accepted {
+		p.state.Add(uint64(a[0]), uint64(a[1]), a[2])
+	}
+	p.wm = wm
+	p.s.observe(wm)
+	p.delivered = msgs[len(msgs)-1].Offset + 1
+	p.count(len(p.out), exact, semantic, corrupt)
+	return p.delivered, nil
+}
+
+func (p *partition) verdict() Verdict {
+	e := &p.ev
+	if v := p.state.Check(e.ExactKey, e.SemanticKey, e.OccurredAt); v != Unique && v != BeyondHorizon {
+		return v
+	}
+	return p.pending.check(e.ExactKey, e.SemanticKey, e.OccurredAt, int64(p.s.cfg.State.Tolerance/time.Second))
+}
+
+// idle advances an idle partition's watermark to the stage's newest with a marker record, so
+// windows of quiet points still close; the marker is in the log, so a replay sees it too.
+func (p *partition) idle(ctx context.Context) error {
+	if time.Since(p.lastRecord) < p.s.cfg.IdleTimeout {
+		return nil
+	}
+	newest := p.s.observe(p.wm)
+	if newest <= p.wm {
+		return nil
+	}
+	m := kafka.Message{Topic: p.s.cfg.Topics.Clean(), Key: stream.PartitionKey(p.part), Value: schemas.AppendMarker(nil, newest)}
+	if err := p.s.cfg.Producer.WriteMessages(ctx, m); err != nil {
+		return fmt.Errorf("cannot produce watermark marker: %w", err)
+	}
+	p.wm = newest
+	p.lastRecord = time.Now()
+	return nil
+}
+
+func (p *partition) count(out, exact, semantic, corrupt int) {
+	m := p.s.cfg.Metrics
+	if m == nil {
+		return
+	}
+	m.Out.WithLabelValues("dedup", "clean").Add(float64(out))
+	m.Duplicates.WithLabelValues("exact").Add(float64(exact))
+	m.Duplicates.WithLabelValues("semantic").Add(float64(semantic))
+	m.Duplicates.WithLabelValues("corrupt").Add(float64(corrupt))
+	m.Evictions.WithLabelValues("dedup").Add(float64(p.state.Evictions - p.evicted))
+	p.evicted = p.state.Evictions
+	m.StateKeys.WithLabelValues("dedup", p.label).Set(float64(p.state.Len()))
+	m.StateBytes.WithLabelValues("dedup", p.label).Set(float64(p.state.ApproxBytes()))
+	m.WMDelay.WithLabelValues("dedup", p.label).Set(float64(time.Now().Unix() - p.wm))
+}
+
+// Close implements stream.PartitionHandler: the state is rebuilt by the next owner.
+func (p *partition) Close(context.Context) int64 { return p.delivered }
+
+func (k *pendingKeys) reset() {
+	if k.exact == nil {
+		k.exact, k.semantic = map[uint64]struct{}{}, map[uint64]int64{}
+	}
+	clear(k.exact)
+	clear(k.semantic)
+	k.accepted = k.accepted[:0]
+}
+
+func (k *pendingKeys) add(exact, semantic uint64, at int64) {
+	k.exact[exact] = struct{}{}
+	if semantic != 0 {
+		k.semantic[semantic] = max(k.semantic[semantic], at)
+	}
+	k.accepted = append(k.accepted, [3]int64{int64(exact), int64(semantic), at})
+}
+
+func (k *pendingKeys) check(exact, semantic uint64, at, tolerance int64) Verdict {
+	if _, ok := k.exact[exact]; ok {
+		return ExactDuplicate
+	}
+	if last, ok := k.semantic[semantic]; semantic != 0 && ok && abs(last-at) <= tolerance {
+		return SemanticDuplicate
+	}
+	return Unique
+}

@@ -1,0 +1,141 @@
+package window
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/metrics"
+	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+// SubmitFunc hands window rows to storage and returns the acknowledgement of their insert.
+type SubmitFunc func(ctx context.Context, rows []Row, source string) (stream.Ticket, error)
+
+// StageConfig configures the window stage over vigia.clean.
+type StageConfig struct {
+	// Aggregator configures lateness and time zones.
+	Aggregator Config
+	// Submit stores window rows. Required.
+	Submit SubmitFunc
+	// FlushInterval is how often changed windows are emitted (dashboards see windows fill up
+	// live). Default 1s.
+	FlushInterval time.Duration
+	// MaxInflight bounds emissions awaiting acknowledgement per partition. Default 4.
+	MaxInflight int
+	// Metrics, when set, counts late and too-late events and state size.
+	Metrics *metrics.Metrics
+	// Log receives notable events.
+	Log zerolog.Logger
+}
+
+// Stage implements stream.Handler.
+type Stage struct{ cfg StageConfig }
+
+// NewStage checks the configuration.
+func NewStage(cfg StageConfig) (*Stage, error) {
+	if cfg.Submit == nil {
+		return nil, errors.New("window: Submit is required")
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = time.Second
+	}
+	if cfg.MaxInflight <= 0 {
+		cfg.MaxInflight = 4
+	}
+	return &Stage{cfg: cfg}, nil
+}
+
+// Open starts a partition from the committed offset: the first record of its oldest open
+// window, so the windows are rebuilt whole.
+func (s *Stage) Open(_ context.Context, topic string, part int, start int64) (stream.PartitionHandler, error) {
+	return &partition{s: s, topic: topic, part: part, label: strconv.Itoa(part), agg: New(s.cfg.Aggregator),
+		acks: stream.NewAcks(start), next: start, lastFlush: time.Now()}, nil
+}
+
+type partition struct {
+	s         *Stage
+	topic     string
+	part      int
+	label     string
+	agg       *Aggregator
+	acks      *stream.Acks
+	next      int64 // offset after the last record added
+	lastFlush time.Time
+	ev        schemas.CleanEvent
+	corrupt   int
+	reported  [3]int // too late (hour, day) and late already counted in metrics
+}
+
+// Handle implements stream.PartitionHandler.
+func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
+	for i := range msgs {
+		m := &msgs[i]
+		p.next = m.Offset + 1
+		if wm, ok := schemas.Marker(m.Value); ok {
+			p.agg.Advance(wm)
+			continue
+		}
+		if err := p.ev.UnmarshalBinary(m.Value); err != nil {
+			p.corrupt++
+			p.s.cfg.Log.Error().Str("topic", p.topic).Int("partition", p.part).Int64("offset", m.Offset).Msg("undecodable clean record not counted")
+			continue
+		}
+		p.agg.Add(&p.ev, m.Offset)
+	}
+	if time.Since(p.lastFlush) >= p.s.cfg.FlushInterval {
+		if err := p.flush(ctx); err != nil {
+			return p.acks.Poll(), err
+		}
+	}
+	if err := p.acks.WaitUntil(ctx, p.s.cfg.MaxInflight); err != nil {
+		return p.acks.Poll(), fmt.Errorf("cannot store windows: %w", err)
+	}
+	return p.acks.Poll(), nil
+}
+
+func (p *partition) flush(ctx context.Context) error {
+	var rows []Row
+	p.agg.Flush(func(r Row) { rows = append(rows, r) })
+	source := p.topic + "-" + p.label + "-" + strconv.FormatInt(p.next, 10)
+	t, err := p.s.cfg.Submit(ctx, rows, source)
+	if err != nil {
+		return fmt.Errorf("cannot store windows: %w", err)
+	}
+	p.acks.Add(t, p.agg.SafeOffset(p.next))
+	p.lastFlush = time.Now()
+	p.count()
+	return nil
+}
+
+func (p *partition) count() {
+	m := p.s.cfg.Metrics
+	if m == nil {
+		return
+	}
+	now := [3]int{p.agg.TooLate[Hour], p.agg.TooLate[Day], p.agg.Late}
+	m.TooLate.WithLabelValues("hour").Add(float64(now[0] - p.reported[0]))
+	m.TooLate.WithLabelValues("day").Add(float64(now[1] - p.reported[1]))
+	m.Late.Add(float64(now[2] - p.reported[2]))
+	p.reported = now
+	m.StateKeys.WithLabelValues("window", p.label).Set(float64(p.agg.Open()))
+	m.WMDelay.WithLabelValues("window", p.label).Set(float64(time.Now().Unix() - p.agg.Watermark()))
+}
+
+// Close emits every changed window and waits for the inserts; the offset returned keeps the
+// open windows' records, which the next owner reads again.
+func (p *partition) Close(ctx context.Context) int64 {
+	if err := p.flush(ctx); err != nil {
+		p.s.cfg.Log.Warn().Err(err).Int("partition", p.part).Msg("final window flush failed; the next owner recounts")
+	}
+	if err := p.acks.WaitUntil(ctx, 0); err != nil {
+		p.s.cfg.Log.Warn().Err(err).Int("partition", p.part).Msg("window inserts not acknowledged before close")
+	}
+	return p.acks.Poll()
+}
