@@ -41,8 +41,13 @@ test: services vet ## unit + integration tests against the real services, with t
 migrate: build services
 	$(BIN) migrate
 
-bench: services ## benchmarks (see bench/)
-	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./schemas/...
+bench: services ## speed: per-stage and chain (one core), dedup bytes/key, end to end; medians in a table
+	@mkdir -p .state
+	$(GO) test -run '^$$' -bench '^Benchmark(Decode|Validate|Apply|StateCheckAdd|Add|Chain|BaselineStdlibJSON)$$' \
+	  -benchmem -count 5 -cpu 1 ./schemas/ ./processors/... ./bench/ | tee .state/bench-micro.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkStateBytesPerKey$$' -benchtime 1x -count 3 ./processors/dedup/ | tee .state/bench-state.txt
+	$(GO) test -run '^$$' -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip)$$' -benchtime 1x -count 3 -timeout 30m ./bench/ | tee .state/bench-e2e.txt
+	@echo; cat .state/bench-micro.txt .state/bench-state.txt .state/bench-e2e.txt | $(GO) run ./bench/report
 
 clean:
 	rm -rf bin

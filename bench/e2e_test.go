@@ -1,0 +1,254 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/testenv"
+	"github.com/vigia-observatory/vigia/internal/topics"
+)
+
+// e2eEvents is the size of one sustained run.
+const e2eEvents = 200_000
+
+// BenchmarkEndToEnd publishes e2eEvents records as fast as one producer can into a running
+// `vigia run` (all stages, one process) and measures sustained events/s until every event is
+// queryable in ClickHouse, and the publish-to-queryable latency of probe events sent every
+// 50ms during the load (p50, p99).
+func BenchmarkEndToEnd(b *testing.B) {
+	recs := records(e2eEvents)
+	for b.Loop() {
+		b.StopTimer()
+		cfg := testenv.Config(b)
+		cfg.Kafka.Partitions = 6
+		conn := testenv.ClickHouse(b, cfg)
+		ensureRaw(b, cfg)
+		proc := startPipeline(b, cfg)
+		time.Sleep(3 * time.Second) // let the consumer groups join before the clock starts
+		b.StartTimer()
+
+		start := time.Now()
+		probes := newProbes()
+		stopProbes := probes.run(b, cfg, conn)
+		publish(b, cfg, recs)
+		count := "SELECT count() FROM " + cfg.ClickHouse.Database + ".events WHERE event_id LIKE 'ev-%'"
+		for {
+			var n uint64
+			if err := conn.QueryRow(context.Background(), count).Scan(&n); err != nil {
+				b.Fatal(err)
+			}
+			if n >= e2eEvents {
+				break
+			}
+			if time.Since(start) > 5*time.Minute {
+				b.Fatalf("only %d of %d events queryable after 5 minutes", n, e2eEvents)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		elapsed := time.Since(start)
+		stopProbes()
+		b.StopTimer()
+		_ = proc.Process.Signal(os.Interrupt)
+		_ = proc.Wait()
+		p50, p99 := probes.percentiles()
+		b.ReportMetric(float64(e2eEvents)/elapsed.Seconds(), "events/s")
+		b.ReportMetric(p50.Seconds()*1000, "p50-ms")
+		b.ReportMetric(p99.Seconds()*1000, "p99-ms")
+		b.StartTimer()
+	}
+}
+
+// BenchmarkBaselineKafkaRoundTrip moves the same records through the same broker with no
+// processing (one producer, one consumer): the ceiling the pipeline is compared with.
+func BenchmarkBaselineKafkaRoundTrip(b *testing.B) {
+	recs := records(e2eEvents)
+	for b.Loop() {
+		b.StopTimer()
+		cfg := testenv.Config(b)
+		testenv.Kafka(b, cfg)
+		topic := cfg.Kafka.TopicPrefix + ".baseline"
+		ctx := context.Background()
+		if err := topics.Ensure(ctx, cfg.Kafka.Brokers, topics.Spec{Name: topic, Partitions: 1, ReplicationFactor: 1}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		start := time.Now()
+		w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Topic: topic, RequiredAcks: kafka.RequireAll,
+			BatchSize: 10000, BatchBytes: 16 << 20, BatchTimeout: 2 * time.Millisecond, Compression: kafka.Lz4}
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Kafka.Brokers, Topic: topic, Partition: 0, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond})
+			defer r.Close()
+			for i := 0; i < len(recs); i++ {
+				if _, err := r.FetchMessage(ctx); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		}()
+		for i := 0; i < len(recs); i += 10000 {
+			msgs := make([]kafka.Message, 0, 10000)
+			for _, v := range recs[i:min(i+10000, len(recs))] {
+				msgs = append(msgs, kafka.Message{Value: v})
+			}
+			if err := w.WriteMessages(ctx, msgs...); err != nil {
+				b.Fatal(err)
+			}
+		}
+		w.Close()
+		wg.Wait()
+		b.ReportMetric(float64(len(recs))/time.Since(start).Seconds(), "events/s")
+	}
+}
+
+func ensureRaw(b *testing.B, cfg config.Config) {
+	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
+	if err := topics.Ensure(context.Background(), cfg.Kafka.Brokers, topics.Spec{Name: names.Raw("hn-inm"), Partitions: 6, ReplicationFactor: 1}); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func publish(b *testing.B, cfg config.Config, recs [][]byte) {
+	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
+	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Topic: names.Raw("hn-inm"), RequiredAcks: kafka.RequireAll,
+		Balancer: &kafka.RoundRobin{}, BatchSize: 10000, BatchBytes: 16 << 20, BatchTimeout: 2 * time.Millisecond, Compression: kafka.Lz4}
+	defer w.Close()
+	for i := 0; i < len(recs); i += 10000 {
+		msgs := make([]kafka.Message, 0, 10000)
+		for _, v := range recs[i:min(i+10000, len(recs))] {
+			msgs = append(msgs, kafka.Message{Value: v})
+		}
+		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+var buildOnce sync.Once
+var bin string
+
+func startPipeline(b *testing.B, cfg config.Config) *exec.Cmd {
+	buildOnce.Do(func() {
+		bin = filepath.Join(b.TempDir(), "vigia")
+		if out, err := exec.Command("go", "build", "-o", bin, "../cmd/vigia").CombinedOutput(); err != nil {
+			b.Fatalf("go build: %v\n%s", err, out)
+		}
+	})
+	key := func(x byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{x}, 32)) }
+	cmd := exec.Command(bin, "run")
+	cmd.Env = append(os.Environ(),
+		"VIGIA_KAFKA_BROKERS="+strings.Join(cfg.Kafka.Brokers, ","), "VIGIA_KAFKA_TOPIC_PREFIX="+cfg.Kafka.TopicPrefix,
+		"VIGIA_KAFKA_PARTITIONS=6", "VIGIA_CLICKHOUSE_ADDR="+strings.Join(cfg.ClickHouse.Addr, ","),
+		"VIGIA_CLICKHOUSE_DATABASE="+cfg.ClickHouse.Database, "VIGIA_METRICS_LISTEN=", "VIGIA_LOG_LEVEL=warn",
+		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_PSEUDONYM_KEYS=p:"+key(1), "VIGIA_DLQ_KEYS=d:"+key(2))
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// probes measures publish-to-queryable latency with marked events sent during the load.
+type probes struct {
+	mu   sync.Mutex
+	sent map[string]time.Time
+	lat  []time.Duration
+}
+
+func newProbes() *probes { return &probes{sent: map[string]time.Time{}} }
+
+// run sends a probe every 50ms and polls ClickHouse every 20ms; the returned stop waits (up to
+// 30s) for the probes already sent to become queryable.
+func (p *probes) run(b *testing.B, cfg config.Config, conn driver.Conn) (stop func()) {
+	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
+	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Topic: names.Raw("hn-inm"), RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // sender
+		defer wg.Done()
+		for i := 0; ctx.Err() == nil; i++ {
+			id := "probe-" + strconv.Itoa(i)
+			rec := fmt.Sprintf(`{"schema_version":1,"event_id":%q,"agency":"hn-inm","type":"detention","occurred_at":"2024-03-05T12:00:00Z","point_id":"hnd-corinto","count":1}`, id)
+			sent := time.Now()
+			if err := w.WriteMessages(ctx, kafka.Message{Value: []byte(rec)}); err != nil {
+				break
+			}
+			p.mu.Lock()
+			p.sent[id] = sent
+			p.mu.Unlock()
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
+	pollCtx, stopPoll := context.WithCancel(context.Background())
+	polled := make(chan struct{})
+	go func() { // poller
+		defer close(polled)
+		q := "SELECT event_id FROM " + cfg.ClickHouse.Database + ".events WHERE event_id LIKE 'probe-%'"
+		seen := map[string]bool{}
+		for pollCtx.Err() == nil {
+			rows, err := conn.Query(pollCtx, q)
+			if err == nil {
+				now := time.Now()
+				for rows.Next() {
+					var id string
+					if rows.Scan(&id) == nil && !seen[id] {
+						p.mu.Lock()
+						if t, ok := p.sent[id]; ok {
+							seen[id] = true
+							p.lat = append(p.lat, now.Sub(t))
+						}
+						p.mu.Unlock()
+					}
+				}
+				rows.Close()
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+		w.Close()
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			p.mu.Lock()
+			done := len(p.lat) >= len(p.sent)
+			p.mu.Unlock()
+			if done {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		stopPoll()
+		<-polled
+	}
+}
+
+func (p *probes) percentiles() (time.Duration, time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.lat) == 0 {
+		return 0, 0
+	}
+	slices.Sort(p.lat)
+	return p.lat[len(p.lat)/2], p.lat[(len(p.lat)*99)/100]
+}

@@ -1,0 +1,85 @@
+// Command report turns `go test -bench` output (several -count runs) into the table that
+// `make bench` prints: medians per benchmark, ratios against the baselines measured in the
+// same run, and the targets of the speed issue.
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+var lineRe = regexp.MustCompile(`^Benchmark(\w+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+
+type samples map[string][]float64 // unit -> values
+
+func main() {
+	runs := map[string]samples{}
+	sc := bufio.NewScanner(os.Stdin)
+	for sc.Scan() {
+		m := lineRe.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		if runs[m[1]] == nil {
+			runs[m[1]] = samples{}
+		}
+		f := strings.Fields(m[2])
+		for i := 0; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err == nil {
+				runs[m[1]][f[i+1]] = append(runs[m[1]][f[i+1]], v)
+			}
+		}
+	}
+	med := func(name, unit string) (float64, int) {
+		v := runs[name][unit]
+		if len(v) == 0 {
+			return 0, 0
+		}
+		s := slices.Clone(v)
+		slices.Sort(s)
+		return s[len(s)/2], len(s)
+	}
+	fmt.Println("| stage | ns/event | allocs/event | B/event | runs |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	for _, r := range [][2]string{{"decode (schemas.Decoder)", "Decode"}, {"validate (schemas.Validator)", "Validate"},
+		{"anonymize (HMAC-SHA256 x3, bands, roles)", "Apply"}, {"dedup (state check + add)", "StateCheckAdd"},
+		{"window (hour + local day)", "Add"}, {"whole in-memory chain", "Chain"}, {"baseline: encoding/json into a map", "BaselineStdlibJSON"}} {
+		ns, n := med(r[1], "ns/op")
+		al, _ := med(r[1], "allocs/op")
+		by, _ := med(r[1], "B/op")
+		if n > 0 {
+			fmt.Printf("| %s | %.0f | %.0f | %.0f | %d |\n", r[0], ns, al, by, n)
+		}
+	}
+	fmt.Println()
+	chain, _ := med("Chain", "events/s")
+	dec, _ := med("Decode", "ns/op")
+	std, _ := med("BaselineStdlibJSON", "ns/op")
+	bpk, nb := med("StateBytesPerKey", "bytes/key")
+	e2e, ne := med("EndToEnd", "events/s")
+	p50, _ := med("EndToEnd", "p50-ms")
+	p99, _ := med("EndToEnd", "p99-ms")
+	kafka, nk := med("BaselineKafkaRoundTrip", "events/s")
+	fmt.Println("| figure | median | target | ratio in the same run |")
+	fmt.Println("|---|---:|---:|---|")
+	if chain > 0 {
+		fmt.Printf("| in-memory chain, one core | %.0f events/s | 500,000 | decoder %.1fx faster than encoding/json |\n", chain, std/dec)
+	}
+	if nb > 0 {
+		fmt.Printf("| dedup state | %.1f bytes/key | 64 | |\n", bpk)
+	}
+	if ne > 0 {
+		ratio := ""
+		if nk > 0 {
+			ratio = fmt.Sprintf("%.0f%% of a bare Kafka round trip (%.0f events/s)", 100*e2e/kafka, kafka)
+		}
+		fmt.Printf("| end to end, Kafka -> ClickHouse | %.0f events/s | 100,000 | %s |\n", e2e, ratio)
+		fmt.Printf("| publish -> queryable under load | p50 %.0f ms, p99 %.0f ms | | %d runs |\n", p50, p99, ne)
+	}
+}

@@ -1,0 +1,244 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/vigia-observatory/vigia/internal/dlq"
+	"github.com/vigia-observatory/vigia/internal/secrets"
+	"github.com/vigia-observatory/vigia/internal/topics"
+)
+
+// checkEvents: ClickHouse holds exactly the unique valid events, once each (FINAL), and of
+// each cross-agency pair exactly one.
+func (e *e2e) checkEvents() {
+	e.t.Helper()
+	ctx := context.Background()
+	db := e.cfg.ClickHouse.Database
+	rows, err := e.conn.Query(ctx, "SELECT agency, event_id FROM "+db+".events FINAL")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	stored := map[string]bool{}
+	for rows.Next() {
+		var a, id string
+		if err := rows.Scan(&a, &id); err != nil {
+			e.t.Fatal(err)
+		}
+		key := a + "/" + id
+		if stored[key] {
+			e.t.Errorf("event %s stored twice", key)
+		}
+		stored[key] = true
+	}
+	rows.Close()
+	want := map[string]bool{}
+	for k := range e.ds.unique {
+		want[k] = true
+	}
+	for _, p := range e.ds.pairs {
+		delete(want, p[0])
+		if stored[p[0]] == stored[p[1]] {
+			e.t.Errorf("cross-agency pair %s / %s: stored %v / %v, want exactly one", p[0], p[1], stored[p[0]], stored[p[1]])
+		}
+		delete(stored, p[0])
+		delete(stored, p[1])
+	}
+	var missing, extra []string
+	for k := range want {
+		if !stored[k] {
+			missing = append(missing, k)
+		}
+	}
+	for k := range stored {
+		if !want[k] {
+			extra = append(extra, k)
+		}
+	}
+	if len(missing)+len(extra) > 0 {
+		sort.Strings(missing)
+		sort.Strings(extra)
+		e.t.Errorf("events: %d missing (%v), %d unexpected (%v)", len(missing), head(missing), len(extra), head(extra))
+	}
+}
+
+// checkWindows: every window count equals the count computed from the published data.
+func (e *e2e) checkWindows() {
+	e.t.Helper()
+	rows, err := e.conn.Query(context.Background(), `SELECT toString(resolution), toUnixTimestamp(window_start), point_id,
+		toString(type), toString(role), nationality, toString(sex), age_band, toString(category), minor, unaccompanied, persons, events
+		FROM `+e.cfg.ClickHouse.Database+`.windows FINAL`)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	got := map[wkey]wval{}
+	for rows.Next() {
+		var k wkey
+		var start uint32
+		var v wval
+		if err := rows.Scan(&k.res, &start, &k.point, &k.typ, &k.role, &k.nat, &k.sex, &k.band, &k.categ, &k.minor, &k.unacc, &v.persons, &v.events); err != nil {
+			e.t.Fatal(err)
+		}
+		k.start = int64(start)
+		got[k] = v
+	}
+	rows.Close()
+	var diffs []string
+	for k, w := range e.ds.windows {
+		if got[k] != w {
+			diffs = append(diffs, fmt.Sprintf("%+v: got %+v want %+v", k, got[k], w))
+		}
+	}
+	for k, g := range got {
+		if _, ok := e.ds.windows[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("%+v: unexpected %+v", k, g))
+		}
+	}
+	if len(diffs) > 0 {
+		sort.Strings(diffs)
+		e.t.Errorf("%d of %d windows differ, e.g.:\n%s", len(diffs), len(e.ds.windows), strings.Join(head(diffs), "\n"))
+	}
+}
+
+// checkDLQ: each malformed record is in the DLQ with its reason (exactly once when exact).
+func (e *e2e) checkDLQ(exactlyOnce bool) {
+	e.t.Helper()
+	keys, err := secrets.ParseKeyRing(e.env["VIGIA_DLQ_KEYS"], dlq.KeySize)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	seen := map[string]int{}
+	names := topics.Names{Prefix: e.cfg.Kafka.TopicPrefix}
+	for _, m := range e.readTopic(names.DLQ()) {
+		r, err := dlq.Parse(m)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		orig, err := dlq.Open(keys, r)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		want, ok := e.ds.malformed[string(orig)]
+		if !ok {
+			e.t.Errorf("DLQ holds a record that was not malformed: %s at %s", r.Reason, r.Path)
+			continue
+		}
+		if r.Reason.String() != want {
+			e.t.Errorf("DLQ reason %s, want %s", r.Reason, want)
+		}
+		seen[string(orig)]++
+	}
+	for b, reason := range e.ds.malformed {
+		switch n := seen[b]; {
+		case n == 0:
+			e.t.Errorf("malformed record (%s) missing from the DLQ", reason)
+		case n > 1 && exactlyOnce:
+			e.t.Errorf("malformed record (%s) in the DLQ %d times", reason, n)
+		}
+	}
+	var stored uint64
+	if err := e.conn.QueryRow(context.Background(), "SELECT count() FROM "+e.cfg.ClickHouse.Database+".dlq_records FINAL").Scan(&stored); err != nil {
+		e.t.Fatal(err)
+	}
+	if stored < uint64(len(e.ds.malformed)) {
+		e.t.Errorf("dlq_records holds %d rows, want at least %d", stored, len(e.ds.malformed))
+	}
+}
+
+// checkNoPII: no canary in any ClickHouse table, in vigia.anon or vigia.clean, in the DLQ's
+// clear headers, or in the logs.
+func (e *e2e) checkNoPII() {
+	e.t.Helper()
+	canaries := append([]string{"Ana María", "V12345678", "Pérez Gómez", "CURP-XXXX"}, e.ds.canaries...)
+	var blobs []struct{ where, text string }
+	add := func(where, text string) { blobs = append(blobs, struct{ where, text string }{where, text}) }
+	for _, table := range []string{"events", "windows", "dlq_records", "alerts", "pipeline_stats"} {
+		add("clickhouse "+table, e.dumpTable(table))
+	}
+	names := topics.Names{Prefix: e.cfg.Kafka.TopicPrefix}
+	for _, topic := range []string{names.Anon(), names.Clean()} {
+		var b strings.Builder
+		for _, m := range e.readTopic(topic) {
+			b.Write(m.Key)
+			b.Write(m.Value)
+		}
+		add(topic, b.String())
+	}
+	var h strings.Builder
+	for _, m := range e.readTopic(names.DLQ()) {
+		for _, x := range m.Headers {
+			h.Write(x.Value)
+			h.WriteByte('\n')
+		}
+	}
+	add("DLQ headers", h.String())
+	add("logs", e.logs.String())
+	for _, b := range blobs {
+		if len(b.text) == 0 && b.where != "clickhouse alerts" && b.where != "clickhouse pipeline_stats" {
+			e.t.Errorf("%s is empty: the PII check would prove nothing", b.where)
+		}
+		for _, c := range canaries {
+			if strings.Contains(b.text, c) {
+				e.t.Errorf("PII canary %q found in %s", c, b.where)
+			}
+		}
+	}
+}
+
+func (e *e2e) dumpTable(table string) string {
+	rows, err := e.conn.Query(context.Background(), "SELECT * FROM "+e.cfg.ClickHouse.Database+"."+table)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer rows.Close()
+	var b strings.Builder
+	cols := rows.ColumnTypes()
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		for i, c := range cols {
+			vals[i] = newScanTarget(c.ScanType())
+		}
+		if err := rows.Scan(vals...); err != nil {
+			e.t.Fatal(err)
+		}
+		for _, v := range vals {
+			fmt.Fprint(&b, deref(v), "\t")
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+// waitWindows polls until the windows table matches or the timeout passes (windows are
+// flushed on an interval, after the events).
+func (e *e2e) waitWindows(timeout time.Duration) {
+	e.t.Helper()
+	var total uint64
+	for _, w := range e.ds.windows {
+		total += w.persons
+	}
+	deadline := time.Now().Add(timeout)
+	query := "SELECT sum(persons) FROM " + e.cfg.ClickHouse.Database + ".windows FINAL"
+	var got uint64
+	for time.Now().Before(deadline) {
+		if err := e.conn.QueryRow(context.Background(), query).Scan(&got); err == nil && got == total {
+			return
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+}
+
+func newScanTarget(t reflect.Type) any { return reflect.New(t).Interface() }
+
+func deref(v any) any { return reflect.ValueOf(v).Elem().Interface() }
+
+func head(s []string) []string {
+	if len(s) > 10 {
+		return s[:10]
+	}
+	return s
+}

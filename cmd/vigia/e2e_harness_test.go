@@ -1,0 +1,283 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/internal/testenv"
+	"github.com/vigia-observatory/vigia/internal/topics"
+)
+
+// e2e is one end-to-end run against the real Kafka and ClickHouse: its own topic prefix,
+// database, keys and logs.
+type e2e struct {
+	t        *testing.T
+	cfg      config.Config
+	env      map[string]string
+	ds       *dataset
+	conn     driver.Conn
+	logs     *syncBuffer
+	metrics  []string               // /metrics addresses of the processes started
+	procLogs map[string]*syncBuffer // each process's own log
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func newE2E(t *testing.T) *e2e {
+	cfg := testenv.Config(t)
+	cfg.Pipeline.Agencies = []string{"hn-inm", "gt-igm", "pa-snm"}
+	cfg.Pipeline.AllowedLateness = 30 * 24 * time.Hour
+	cfg.Pipeline.WindowFlush = 500 * time.Millisecond
+	cfg.Pipeline.InsertWait = 300 * time.Millisecond
+	cfg.Pipeline.IdleTimeout = 5 * time.Second
+	key := func(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32)) }
+	e := &e2e{t: t, cfg: cfg, ds: buildDataset(t), logs: &syncBuffer{}, procLogs: map[string]*syncBuffer{},
+		env: map[string]string{"VIGIA_PSEUDONYM_KEYS": "p1:" + key(3), "VIGIA_DLQ_KEYS": "d1:" + key(4)}}
+	testenv.Kafka(t, cfg)
+	e.conn = testenv.ClickHouse(t, cfg)
+	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
+	var specs []topics.Spec
+	for _, a := range cfg.Pipeline.Agencies {
+		specs = append(specs, topics.Spec{Name: names.Raw(a), Partitions: cfg.Kafka.Partitions, ReplicationFactor: 1})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := topics.Ensure(ctx, cfg.Kafka.Brokers, specs...); err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// freeAddr returns a loopback address for a /metrics endpoint.
+func freeAddr(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// runInProcess runs the whole pipeline in this process until the returned stop is called.
+func (e *e2e) runInProcess() (stop func()) {
+	cfg := e.cfg
+	cfg.Metrics.Listen = freeAddr(e.t)
+	e.metrics = append(e.metrics, cfg.Metrics.Listen)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runPipeline(ctx, cfg, allStages, e.env, newLogger("info", e.logs)) }()
+	var once sync.Once
+	return func() {
+		once.Do(func() { e.stopInProcess(cancel, done) })
+	}
+}
+
+func (e *e2e) stopInProcess(cancel context.CancelFunc, done chan error) {
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			e.t.Errorf("pipeline: %v", err)
+		}
+	case <-time.After(60 * time.Second):
+		e.t.Error("pipeline did not stop within 60s")
+	}
+}
+
+var buildOnce sync.Once
+var binPath string
+var buildErr error
+
+// binary builds the vigia command once for the tests that run it as a process.
+func binary(t *testing.T) string {
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "vigia-e2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "vigia")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return binPath
+}
+
+// start runs `vigia run` as a separate process with this run's configuration.
+func (e *e2e) start(name string) *exec.Cmd {
+	addr := freeAddr(e.t)
+	e.metrics = append(e.metrics, addr)
+	cmd := exec.Command(binary(e.t), "run")
+	cmd.Env = append(os.Environ(),
+		"VIGIA_KAFKA_BROKERS="+strings.Join(e.cfg.Kafka.Brokers, ","),
+		"VIGIA_KAFKA_TOPIC_PREFIX="+e.cfg.Kafka.TopicPrefix,
+		"VIGIA_KAFKA_PARTITIONS="+strconv.Itoa(e.cfg.Kafka.Partitions),
+		"VIGIA_CLICKHOUSE_ADDR="+strings.Join(e.cfg.ClickHouse.Addr, ","),
+		"VIGIA_CLICKHOUSE_DATABASE="+e.cfg.ClickHouse.Database,
+		"VIGIA_METRICS_LISTEN="+addr,
+		"VIGIA_PIPELINE_AGENCIES="+strings.Join(e.cfg.Pipeline.Agencies, ","),
+		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_PIPELINE_WINDOW_FLUSH=500ms",
+		"VIGIA_PIPELINE_INSERT_WAIT=300ms", "VIGIA_PIPELINE_IDLE_TIMEOUT=5s",
+		"VIGIA_PSEUDONYM_KEYS="+e.env["VIGIA_PSEUDONYM_KEYS"], "VIGIA_DLQ_KEYS="+e.env["VIGIA_DLQ_KEYS"])
+	cmd.Stdout = io.Discard
+	own := &syncBuffer{}
+	e.procLogs[name] = own
+	cmd.Stderr = io.MultiWriter(e.logs, own, prefixWriter{name})
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	return cmd
+}
+
+// rebuiltRecords sums the records a process read back from vigia.clean to rebuild its dedup
+// state, from its logs: proof that a restart or a handover really recovered state.
+func rebuiltRecords(logs string) int {
+	n := 0
+	for _, l := range strings.Split(logs, "\n") {
+		if !strings.Contains(l, "dedup state rebuilt") {
+			continue
+		}
+		var v struct{ Records int }
+		if json.Unmarshal([]byte(l), &v) == nil {
+			n += v.Records
+		}
+	}
+	return n
+}
+
+// prefixWriter drops process logs unless VIGIA_E2E_VERBOSE is set.
+type prefixWriter struct{ name string }
+
+func (p prefixWriter) Write(b []byte) (int, error) {
+	if os.Getenv("VIGIA_E2E_VERBOSE") != "" {
+		fmt.Fprintf(os.Stderr, "[%s] %s", p.name, b)
+	}
+	return len(b), nil
+}
+
+func (e *e2e) publish(pubs []pub) {
+	e.t.Helper()
+	w := &kafka.Writer{Addr: kafka.TCP(e.cfg.Kafka.Brokers...), RequiredAcks: kafka.RequireAll,
+		BatchSize: 1000, BatchTimeout: 5 * time.Millisecond, BatchBytes: 8 << 20}
+	defer w.Close()
+	names := topics.Names{Prefix: e.cfg.Kafka.TopicPrefix}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for i := 0; i < len(pubs); i += 1000 {
+		var msgs []kafka.Message
+		for _, p := range pubs[i:min(i+1000, len(pubs))] {
+			msgs = append(msgs, kafka.Message{Topic: names.Raw(p.agency), Value: p.value})
+		}
+		if err := w.WriteMessages(ctx, msgs...); err != nil {
+			e.t.Fatalf("cannot publish: %v", err)
+		}
+	}
+}
+
+// waitFor polls a ClickHouse count until it reaches want.
+func (e *e2e) waitFor(what, query string, want uint64, timeout time.Duration) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var got uint64
+	for time.Now().Before(deadline) {
+		if err := e.conn.QueryRow(context.Background(), query).Scan(&got); err == nil && got >= want {
+			return
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	e.t.Fatalf("%s: %d after %s, want %d", what, got, timeout, want)
+}
+
+func (e *e2e) eventsQuery() string {
+	return "SELECT count() FROM " + e.cfg.ClickHouse.Database + ".events FINAL"
+}
+
+// expectedEvents is the number of events ClickHouse must hold after both phases.
+func (e *e2e) expectedEvents(phase int) uint64 {
+	n := uint64(len(e.ds.unique))
+	if phase == 1 {
+		n -= uint64(len(e.ds.phase2))
+	}
+	return n
+}
+
+// readTopic returns every record of a topic.
+func (e *e2e) readTopic(name string) []kafka.Message {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	n, err := topics.Partitions(ctx, e.cfg.Kafka.Brokers, name)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []kafka.Message
+	for p := 0; p < n; p++ {
+		if _, err := stream.ReadRange(ctx, e.cfg.Kafka.Brokers, name, p, time.Unix(0, 0), func(m kafka.Message) error {
+			out = append(out, m)
+			return nil
+		}); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+	return out
+}
+
+// metric sums a counter over the processes started, e.g. vigia_window_too_late_total{resolution="hour"}.
+func (e *e2e) metric(series string) float64 {
+	total := 0.0
+	for _, addr := range e.metrics {
+		resp, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			continue
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasPrefix(l, series+" ") {
+				v, _ := strconv.ParseFloat(strings.TrimPrefix(l, series+" "), 64)
+				total += v
+			}
+		}
+	}
+	return total
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestEndToEnd publishes ~21,000 records from three agencies and checks the whole result:
+// the unique events in ClickHouse, every window count, every malformed record in the DLQ
+// with its reason, and no PII anywhere.
+func TestEndToEnd(t *testing.T) {
+	e := newE2E(t)
+	stop := e.runInProcess()
+	defer stop()
+	e.publish(e.ds.phase1)
+	e.waitFor("events after phase 1", e.eventsQuery(), e.expectedEvents(1), 3*time.Minute)
+	e.publish(e.ds.phase2) // late within lateness, and too late
+	e.waitFor("events after phase 2", e.eventsQuery(), e.expectedEvents(2), 2*time.Minute)
+	e.waitWindows(time.Minute)
+	tooLate := e.metric(`vigia_window_too_late_total{resolution="hour"}`)
+	stop()
+	e.checkEvents()
+	e.checkWindows()
+	e.checkDLQ(true)
+	e.checkNoPII()
+	if int(tooLate) != e.ds.tooLate {
+		t.Errorf("too_late metric %v, want %d", tooLate, e.ds.tooLate)
+	}
+	t.Logf("%d records published, %d unique events, %d windows, %d malformed", len(e.ds.phase1)+len(e.ds.phase2), e.expectedEvents(2), len(e.ds.windows), len(e.ds.malformed))
+}
+
+// TestCrashRecovery kills the process (SIGKILL) in the middle of the stream and starts it
+// again: no loss, no duplicate row, the same window counts.
+func TestCrashRecovery(t *testing.T) {
+	e := newE2E(t)
+	first := e.start("first")
+	half := len(e.ds.phase1) / 2
+	e.publish(e.ds.phase1[:half])
+	e.waitFor("some events before the crash", e.eventsQuery(), e.expectedEvents(1)/5, 3*time.Minute)
+	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	_ = first.Wait()
+	e.start("second")
+	e.publish(e.ds.phase1[half:])
+	e.waitFor("events after phase 1", e.eventsQuery(), e.expectedEvents(1), 3*time.Minute)
+	e.publish(e.ds.phase2)
+	e.waitFor("events after phase 2", e.eventsQuery(), e.expectedEvents(2), 2*time.Minute)
+	e.waitWindows(time.Minute)
+	e.checkEvents()
+	e.checkWindows()
+	e.checkDLQ(false)
+	e.checkNoPII()
+	if n := rebuiltRecords(e.procLogs["second"].String()); n == 0 {
+		t.Error("the restarted process rebuilt no dedup state: the crash happened before any output")
+	}
+}
+
+// TestHandover runs two processes in one consumer group; stopping one (SIGTERM) hands its
+// partitions and its dedup state to the other, with the same final result.
+func TestHandover(t *testing.T) {
+	e := newE2E(t)
+	a := e.start("a")
+	e.start("b")
+	half := len(e.ds.phase1) / 2
+	e.publish(e.ds.phase1[:half])
+	e.waitFor("some events before the handover", e.eventsQuery(), e.expectedEvents(1)/5, 3*time.Minute)
+	if err := a.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- a.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("process a did not exit 0 after SIGTERM: %v", err)
+		}
+	case <-time.After(45 * time.Second):
+		t.Fatal("process a did not stop within 45s of SIGTERM")
+	}
+	e.publish(e.ds.phase1[half:])
+	e.waitFor("events after phase 1", e.eventsQuery(), e.expectedEvents(1), 3*time.Minute)
+	e.publish(e.ds.phase2)
+	e.waitFor("events after phase 2", e.eventsQuery(), e.expectedEvents(2), 2*time.Minute)
+	e.waitWindows(time.Minute)
+	e.checkEvents()
+	e.checkWindows()
+	e.checkDLQ(false)
+	e.checkNoPII()
+	if rebuiltRecords(e.procLogs["b"].String()) == 0 {
+		t.Error("process b rebuilt no dedup state: a's partitions were not handed over with their state")
+	}
+}
