@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/http/pprof"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
@@ -48,6 +50,7 @@ func runPipeline(ctx context.Context, cfg config.Config, stages []string, enviro
 	p := &pipeline{cfg: cfg, environ: environ, log: log, reg: prometheus.NewRegistry(),
 		names: topics.Names{Prefix: cfg.Kafka.TopicPrefix}}
 	p.m = metrics.New(p.reg)
+	p.reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	var err error
 	if p.points, err = schemas.RegionPoints(); err != nil {
 		return err
@@ -62,7 +65,7 @@ func runPipeline(ctx context.Context, cfg config.Config, stages []string, enviro
 	if err := p.ensureTopics(ctx); err != nil {
 		return err
 	}
-	p.writer = stream.NewWriter(cfg.Kafka.Brokers)
+	p.writer = stream.NewWriter(cfg.Kafka.Brokers, config.Compressions[cfg.Kafka.Compression])
 	defer p.writer.Close()
 	stopMetrics := p.serveMetrics()
 	defer stopMetrics()
@@ -202,6 +205,10 @@ func (p *pipeline) serveMetrics() func() {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(p.reg, promhttp.HandlerOpts{}))
+	if p.cfg.Metrics.Pprof {
+		mux.HandleFunc("/debug/pprof/", pprof.Index)
+		mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	}
 	srv := &http.Server{Addr: p.cfg.Metrics.Listen, Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {

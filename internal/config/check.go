@@ -7,7 +7,12 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segmentio/kafka-go"
 )
+
+// Compressions maps kafka.compression values to kafka-go codecs (0 is none).
+var Compressions = map[string]kafka.Compression{"none": 0, "gzip": kafka.Gzip, "snappy": kafka.Snappy, "lz4": kafka.Lz4, "zstd": kafka.Zstd}
 
 var (
 	topicPartRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)

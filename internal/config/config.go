@@ -82,6 +82,8 @@ type Kafka struct {
 	ReplicationFactor int `yaml:"replication_factor" env:"REPLICATION_FACTOR"`
 	// DialTimeout bounds connecting to a broker. Default 10s.
 	DialTimeout time.Duration `yaml:"dial_timeout" env:"DIAL_TIMEOUT"`
+	// Compression of what Vigía produces: none, gzip, snappy, lz4 or zstd. Default lz4.
+	Compression string `yaml:"compression" env:"COMPRESSION"`
 }
 
 // ClickHouse configures the storage server.
@@ -113,6 +115,8 @@ type Validation struct {
 type Metrics struct {
 	// Listen is the host:port of /metrics; empty disables it. Default 127.0.0.1:9464.
 	Listen string `yaml:"listen" env:"LISTEN"`
+	// Pprof also serves Go's profiler under /debug/pprof/ on Listen. Default false.
+	Pprof bool `yaml:"pprof" env:"PPROF"`
 }
 
 // Default returns the configuration that runs against `make services`.
@@ -121,7 +125,7 @@ func Default() Config {
 		LogLevel: "info",
 		Kafka: Kafka{
 			Brokers: []string{"127.0.0.1:9092"}, ClientID: "vigia", TopicPrefix: "vigia",
-			Partitions: 6, ReplicationFactor: 1, DialTimeout: 10 * time.Second,
+			Partitions: 6, ReplicationFactor: 1, DialTimeout: 10 * time.Second, Compression: "lz4",
 		},
 		ClickHouse: ClickHouse{
 			Addr: []string{"127.0.0.1:9000"}, Database: "vigia", Username: "default",
@@ -182,6 +186,9 @@ func (c *Config) Validate() error {
 	}
 	if !topicPartRe.MatchString(c.Kafka.TopicPrefix) {
 		bad("kafka.topic_prefix", "%q must be letters, digits, '_' or '-' (1-40 characters)", c.Kafka.TopicPrefix)
+	}
+	if _, ok := Compressions[c.Kafka.Compression]; !ok {
+		bad("kafka.compression", "%q must be one of none, gzip, snappy, lz4, zstd", c.Kafka.Compression)
 	}
 	positive(bad, "kafka.partitions", c.Kafka.Partitions, 1, 1024)
 	positive(bad, "kafka.replication_factor", c.Kafka.ReplicationFactor, 1, 7)

@@ -49,8 +49,11 @@ type Config struct {
 	TopicsRefresh time.Duration
 	// BatchSize is the most records handed to Handle at once. Default 2000.
 	BatchSize int
-	// BatchWait is the longest wait to fill a batch, and the idle tick. Default 100ms.
+	// BatchWait is the longest wait for the first record of a batch, and the idle tick.
+	// Default 100ms.
 	BatchWait time.Duration
+	// BatchLinger is how long a batch that has records waits for more. Default 5ms.
+	BatchLinger time.Duration
 	// CommitInterval is the least time between two commits of a partition. Default 1s.
 	CommitInterval time.Duration
 	// MaxFetchBytes bounds one fetch per partition; with the reader's queue this bounds the
@@ -77,6 +80,7 @@ func (c *Config) defaults() error {
 	}
 	def(&c.TopicsRefresh, 30*time.Second)
 	def(&c.BatchWait, 100*time.Millisecond)
+	def(&c.BatchLinger, 5*time.Millisecond)
 	def(&c.CommitInterval, time.Second)
 	def(&c.CloseTimeout, 30*time.Second)
 	def(&c.SessionTimeout, 10*time.Second)

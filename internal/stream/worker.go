@@ -71,27 +71,50 @@ func (w *worker) open(ctx context.Context) PartitionHandler {
 	}
 }
 
-// fetch fills batch with up to BatchSize records, waiting at most BatchWait.
+// fetch fills batch with up to BatchSize records: it waits up to BatchWait for the first
+// one, then only BatchLinger for more, so a hop adds milliseconds, not a full BatchWait, when
+// records arrive faster than batches fill.
 func (w *worker) fetch(ctx context.Context, r *kafka.Reader, batch []kafka.Message) []kafka.Message {
-	fctx, cancel := context.WithTimeout(ctx, w.cfg.BatchWait)
+	m, ok := w.fetchWithin(ctx, r, w.cfg.BatchWait)
+	if !ok {
+		return batch
+	}
+	batch = append(batch, m)
+	linger, cancel := context.WithTimeout(ctx, w.cfg.BatchLinger)
 	defer cancel()
 	for len(batch) < w.cfg.BatchSize {
-		m, err := r.FetchMessage(fctx)
+		m, err := r.FetchMessage(linger)
 		if err != nil {
-			if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && !errors.Is(err, kafka.ErrGenerationEnded) {
-				w.log.Warn().Err(err).Msg("fetch failed")
-			}
+			w.logFetchError(err)
 			break
 		}
 		batch = append(batch, m)
 	}
-	if n := len(batch); n > 0 && w.cfg.Metrics != nil {
-		last := batch[n-1]
-		w.cfg.Metrics.In.WithLabelValues(w.cfg.Stage, w.topic).Add(float64(n))
-		w.cfg.Metrics.BatchSize.WithLabelValues(w.cfg.Stage).Observe(float64(n))
+	if w.cfg.Metrics != nil {
+		last := batch[len(batch)-1]
+		w.cfg.Metrics.In.WithLabelValues(w.cfg.Stage, w.topic).Add(float64(len(batch)))
+		w.cfg.Metrics.BatchSize.WithLabelValues(w.cfg.Stage).Observe(float64(len(batch)))
 		w.cfg.Metrics.Lag.WithLabelValues(w.cfg.Stage, w.topic, strconv.Itoa(w.partition)).Set(float64(last.HighWaterMark - last.Offset - 1))
 	}
 	return batch
+}
+
+func (w *worker) fetchWithin(ctx context.Context, r *kafka.Reader, wait time.Duration) (kafka.Message, bool) {
+	c, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	m, err := r.FetchMessage(c)
+	if err != nil {
+		w.logFetchError(err)
+		return m, false
+	}
+	return m, true
+}
+
+// logFetchError reports fetch failures other than the expected ends of a wait or generation.
+func (w *worker) logFetchError(err error) {
+	if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) && !errors.Is(err, kafka.ErrGenerationEnded) {
+		w.log.Warn().Err(err).Msg("fetch failed")
+	}
 }
 
 // handle hands the batch over until it succeeds; it returns false when the generation ended

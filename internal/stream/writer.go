@@ -13,7 +13,7 @@ import (
 // NewWriter returns a producer for any of Vigía's topics (the topic is set per message),
 // acknowledged by all in-sync replicas and partitioned by PointBalancer. WriteMessages returns
 // once every message is acknowledged, which is what the stages wait for before committing.
-func NewWriter(brokers []string) *kafka.Writer {
+func NewWriter(brokers []string, compression kafka.Compression) *kafka.Writer {
 	return &kafka.Writer{
 		Addr:         kafka.TCP(brokers...),
 		Balancer:     PointBalancer{},
@@ -22,7 +22,7 @@ func NewWriter(brokers []string) *kafka.Writer {
 		BatchBytes:   16 << 20,
 		BatchTimeout: 2 * time.Millisecond,
 		MaxAttempts:  5,
-		Compression:  kafka.Lz4,
+		Compression:  compression,
 	}
 }
 

@@ -34,6 +34,18 @@ func Config(t testing.TB) config.Config {
 	cfg.Kafka.Partitions = 3
 	cfg.ClickHouse.Database = "vigia_test_" + id
 	cfg.Metrics.Listen = ""
+	// Registered first, so it runs last: after the test's processes and readers are gone,
+	// its topics are deleted so the broker does not accumulate partitions run after run.
+	t.Cleanup(func() {
+		if os.Getenv("VIGIA_KEEP_TEST_TOPICS") != "" {
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := topics.DeleteWithPrefix(ctx, cfg.Kafka.Brokers, cfg.Kafka.TopicPrefix); err != nil {
+			t.Logf("testenv: %v", err)
+		}
+	})
 	return cfg
 }
 

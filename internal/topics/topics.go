@@ -162,3 +162,32 @@ func Partitions(ctx context.Context, brokers []string, topic string) (int, error
 	}
 	return 0, fmt.Errorf("topic %s not found", topic)
 }
+
+// DeleteWithPrefix deletes every topic whose name starts with prefix + ".", for tests that
+// clean up after themselves.
+func DeleteWithPrefix(ctx context.Context, brokers []string, prefix string) error {
+	all, err := List(ctx, brokers)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, t := range all {
+		if strings.HasPrefix(t, prefix+".") {
+			names = append(names, t)
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	res, err := client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: names})
+	if err != nil {
+		return fmt.Errorf("cannot delete topics %s.*: %w", prefix, err)
+	}
+	for name, err := range res.Errors {
+		if err != nil {
+			return fmt.Errorf("cannot delete topic %s: %w", name, err)
+		}
+	}
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -183,14 +184,14 @@ func (b *Batcher[T]) Run(ctx context.Context) {
 
 // insert sends the batch until it is acknowledged, then completes its tickets.
 func (b *Batcher[T]) insert(ctx context.Context, batch []submission[T]) {
-	var all []T
+	chunks := make([][]T, len(batch))
 	h := fnv.New64a()
-	for _, s := range batch {
-		all = append(all, s.rows...)
+	for i, s := range batch {
+		chunks[i] = s.rows
 		h.Write([]byte(s.token))
 	}
 	token := b.table.Name() + "-" + strconv.FormatUint(h.Sum64(), 16)
-	err := b.send(ctx, all, token)
+	err := b.send(ctx, chunks, token)
 	for _, s := range batch {
 		s.ticket.err = err
 		close(s.ticket.done)
@@ -198,15 +199,16 @@ func (b *Batcher[T]) insert(ctx context.Context, batch []submission[T]) {
 }
 
 // send retries transient failures with exponential backoff until ctx ends; a permanent
-// failure splits the rows in halves until the bad rows are found and rejected.
-func (b *Batcher[T]) send(ctx context.Context, rows []T, token string) error {
+// failure splits the rows in halves until the bad rows are found and rejected. Rows stay in
+// their submissions' slices: copying them into one would cost more than the insert.
+func (b *Batcher[T]) send(ctx context.Context, chunks [][]T, token string) error {
 	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 10*time.Second) {
-		err := b.sendOnce(ctx, rows, token)
+		err := b.sendOnce(ctx, chunks, token)
 		switch {
 		case err == nil:
 			return nil
 		case IsPermanent(err):
-			return b.split(ctx, rows, token, err)
+			return b.split(ctx, slices.Concat(chunks...), token, err)
 		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("cannot insert into %s: %w", b.table.Name(), err)
@@ -214,7 +216,7 @@ func (b *Batcher[T]) send(ctx context.Context, rows []T, token string) error {
 		if b.cfg.Metrics != nil {
 			b.cfg.Metrics.Retries.WithLabelValues("clickhouse", b.table.Name()).Inc()
 		}
-		b.cfg.Log.Warn().Err(err).Str("table", b.table.Name()).Int("rows", len(rows)).Dur("retry_in", backoff).Msg("insert failed; retrying")
+		b.cfg.Log.Warn().Err(err).Str("table", b.table.Name()).Int("chunks", len(chunks)).Dur("retry_in", backoff).Msg("insert failed; retrying")
 		select {
 		case <-ctx.Done():
 			return fmt.Errorf("cannot insert into %s: %w", b.table.Name(), err)
@@ -230,13 +232,13 @@ func (b *Batcher[T]) split(ctx context.Context, rows []T, token string, cause er
 		return nil
 	}
 	mid := len(rows) / 2
-	if err := b.send(ctx, rows[:mid], token+"a"); err != nil {
+	if err := b.send(ctx, [][]T{rows[:mid]}, token+"a"); err != nil {
 		return err
 	}
-	return b.send(ctx, rows[mid:], token+"b")
+	return b.send(ctx, [][]T{rows[mid:]}, token+"b")
 }
 
-func (b *Batcher[T]) sendOnce(ctx context.Context, rows []T, token string) error {
+func (b *Batcher[T]) sendOnce(ctx context.Context, chunks [][]T, token string) error {
 	began := time.Now()
 	if b.cfg.Server.InsertDedupToken {
 		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_deduplication_token": token}))
@@ -245,9 +247,11 @@ func (b *Batcher[T]) sendOnce(ctx context.Context, rows []T, token string) error
 	if err != nil {
 		return err
 	}
-	if err := b.table.AppendColumns(batch, rows); err != nil {
-		_ = batch.Abort()
-		return &permanentError{err}
+	for _, rows := range chunks {
+		if err := b.table.AppendColumns(batch, rows); err != nil {
+			_ = batch.Abort()
+			return &permanentError{err}
+		}
 	}
 	if err := batch.Send(); err != nil {
 		return err
