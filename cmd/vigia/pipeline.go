@@ -95,6 +95,10 @@ func runPipeline(ctx context.Context, cfg config.Config, stages []string, enviro
 	}
 	log.Info().Strs("stages", stages).Str("prefix", p.names.Prefix).Msg("pipeline started")
 	var wg sync.WaitGroup
+	if sinks != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); reportStats(ctx, sinks.conn, cfg.ClickHouse.Database, p.reg, stages) }()
+	}
 	for _, s := range stages {
 		wg.Add(1)
 		go func() {

@@ -46,20 +46,26 @@ Keys come from the environment only: VIGIA_PSEUDONYM_KEYS and VIGIA_DLQ_KEYS (or
 			again := make(chan os.Signal, 1)
 			signal.Notify(again, os.Interrupt, syscall.SIGTERM)
 			defer signal.Stop(again)
-			select {
-			case err := <-done:
-				return err
-			case <-again:
-				log.Warn().Msg("second signal: exiting at once; uncommitted records will be replayed")
-				return exitError{130}
-			case <-time.After(cfg.Pipeline.Shutdown):
-				log.Error().Msg("shutdown grace period over; exiting with records uncommitted (they will be replayed)")
-				return exitError{1}
-			}
+			return awaitStop(done, again, time.After(cfg.Pipeline.Shutdown), log)
 		},
 	}
 	cmd.Flags().StringSliceVar(&stages, "stage", nil, "stages to run, comma-separated: ingest, dedup, window, store (default all)")
 	return cmd
+}
+
+// awaitStop waits, after the first signal, for the pipeline to flush and commit; a second
+// signal exits at once (130), and so does the end of the grace period (1).
+func awaitStop(done <-chan error, again <-chan os.Signal, grace <-chan time.Time, log zerolog.Logger) error {
+	select {
+	case err := <-done:
+		return err
+	case <-again:
+		log.Warn().Msg("second signal: exiting at once; uncommitted records will be replayed")
+		return exitError{130}
+	case <-grace:
+		log.Error().Msg("shutdown grace period over; exiting with records uncommitted (they will be replayed)")
+		return exitError{1}
+	}
 }
 
 // newLogger writes JSON lines; records' content never reaches it.
