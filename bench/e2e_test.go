@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +43,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		time.Sleep(3 * time.Second) // let the consumer groups join before the clock starts
 		b.StartTimer()
 
+		cpu0 := [4]float64{cpuSeconds(bin), cpuSeconds("kafka.Kafka"), cpuSeconds("clickhouse-server"), selfCPUSeconds()}
 		start := time.Now()
 		probes := newProbes()
 		stopProbes := probes.run(b, cfg, conn)
@@ -61,6 +63,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 			time.Sleep(250 * time.Millisecond)
 		}
 		elapsed := time.Since(start)
+		cpu1 := [4]float64{cpuSeconds(bin), cpuSeconds("kafka.Kafka"), cpuSeconds("clickhouse-server"), selfCPUSeconds()}
 		stopProbes()
 		b.StopTimer()
 		_ = proc.Process.Signal(os.Interrupt)
@@ -69,6 +72,12 @@ func BenchmarkEndToEnd(b *testing.B) {
 		b.ReportMetric(float64(e2eEvents)/elapsed.Seconds(), "events/s")
 		b.ReportMetric(p50.Seconds()*1000, "p50-ms")
 		b.ReportMetric(p99.Seconds()*1000, "p99-ms")
+		// Where the two cores went during the run, in CPU-seconds.
+		b.ReportMetric(cpu1[0]-cpu0[0], "vigia-cpu-s")
+		b.ReportMetric(cpu1[1]-cpu0[1], "kafka-cpu-s")
+		b.ReportMetric(cpu1[2]-cpu0[2], "clickhouse-cpu-s")
+		b.ReportMetric(cpu1[3]-cpu0[3], "publisher-cpu-s")
+		b.ReportMetric(elapsed.Seconds()*float64(runtime.NumCPU()), "machine-cpu-s")
 		b.StartTimer()
 	}
 }

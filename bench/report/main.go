@@ -81,5 +81,13 @@ func main() {
 		}
 		fmt.Printf("| end to end, Kafka -> ClickHouse | %.0f events/s | 100,000 | %s |\n", e2e, ratio)
 		fmt.Printf("| publish -> queryable under load | p50 %.0f ms, p99 %.0f ms | | %d runs |\n", p50, p99, ne)
+		v, _ := med("EndToEnd", "vigia-cpu-s")
+		k, _ := med("EndToEnd", "kafka-cpu-s")
+		c, _ := med("EndToEnd", "clickhouse-cpu-s")
+		pub, _ := med("EndToEnd", "publisher-cpu-s")
+		all, _ := med("EndToEnd", "machine-cpu-s")
+		if all > 0 {
+			fmt.Printf("| CPU-seconds during the end-to-end run | vigia %.1f, Kafka %.1f, ClickHouse %.1f, publisher %.1f | | of %.1f the cores offered |\n", v, k, c, pub, all)
+		}
 	}
 }
