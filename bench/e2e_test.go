@@ -48,6 +48,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 		probes := newProbes()
 		stopProbes := probes.run(b, cfg, conn)
 		publish(b, cfg, recs)
+		published := time.Since(start)
 		count := "SELECT count() FROM " + cfg.ClickHouse.Database + ".events WHERE event_id LIKE 'ev-%'"
 		for {
 			var n uint64
@@ -63,6 +64,9 @@ func BenchmarkEndToEnd(b *testing.B) {
 			time.Sleep(250 * time.Millisecond)
 		}
 		elapsed := time.Since(start)
+		if os.Getenv("VIGIA_BENCH_VERBOSE") != "" {
+			b.Logf("published in %v, all queryable after %v", published, elapsed)
+		}
 		cpu1 := [4]float64{cpuSeconds(bin), cpuSeconds("kafka.Kafka"), cpuSeconds("clickhouse-server"), selfCPUSeconds()}
 		stopProbes()
 		b.StopTimer()
@@ -171,7 +175,7 @@ func startPipeline(b *testing.B, cfg config.Config) *exec.Cmd {
 		"VIGIA_KAFKA_PARTITIONS=6", "VIGIA_CLICKHOUSE_ADDR="+strings.Join(cfg.ClickHouse.Addr, ","),
 		"VIGIA_CLICKHOUSE_DATABASE="+cfg.ClickHouse.Database, "VIGIA_LOG_LEVEL=warn",
 		"VIGIA_METRICS_LISTEN="+os.Getenv("VIGIA_BENCH_METRICS"), "VIGIA_METRICS_PPROF=true",
-		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_KAFKA_COMPRESSION="+envOr("VIGIA_BENCH_COMPRESSION", "lz4"), "VIGIA_PSEUDONYM_KEYS=p:"+key(1), "VIGIA_DLQ_KEYS=d:"+key(2))
+		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_KAFKA_COMPRESSION="+envOr("VIGIA_BENCH_COMPRESSION", "none"), "VIGIA_PSEUDONYM_KEYS=p:"+key(1), "VIGIA_DLQ_KEYS=d:"+key(2))
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)

@@ -100,7 +100,19 @@ var categoryNames = [...]string{"unknown", "single_adult", "family_unit", "unacc
 
 func (c Category) String() string { return categoryNames[c] }
 
-const cleanCodecVersion = 1
+// cleanCodecVersion 2 puts the fixed-width fields first, so dedup reads its keys and stamps
+// the watermark in place without decoding the record (see PeekClean, SetWatermark).
+const cleanCodecVersion = 2
+
+// Layout: 10 header bytes (version, schema version, enums, flags), then at fixed offsets the
+// watermark, exact key and semantic key (8 bytes each, little-endian), then varints
+// (occurred_at, ingested_at, count), then length-prefixed strings.
+const (
+	offWatermark = 10
+	offExact     = 18
+	offSemantic  = 26
+	offVarints   = 34
+)
 
 // ErrBadClean is returned for bytes that are not a clean event of a known codec version.
 var ErrBadClean = errors.New("not a clean event")
@@ -110,12 +122,12 @@ var ErrBadClean = errors.New("not a clean event")
 func (e *CleanEvent) AppendBinary(b []byte) []byte {
 	b = append(b, cleanCodecVersion, e.SchemaVersion, byte(e.Type), byte(e.Role), byte(e.Direction),
 		byte(e.Sex), byte(e.AgeBand), byte(e.Category), byte(e.Mode), flags(e))
-	b = binary.AppendVarint(b, e.OccurredAt)
-	b = binary.AppendVarint(b, e.IngestedAt)
-	b = binary.AppendVarint(b, e.Watermark)
-	b = binary.AppendUvarint(b, uint64(e.Count))
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.Watermark))
 	b = binary.LittleEndian.AppendUint64(b, e.ExactKey)
 	b = binary.LittleEndian.AppendUint64(b, e.SemanticKey)
+	b = binary.AppendVarint(b, e.OccurredAt)
+	b = binary.AppendVarint(b, e.IngestedAt)
+	b = binary.AppendUvarint(b, uint64(e.Count))
 	for _, s := range [...]string{e.Agency, e.EventID, e.PointID, e.PointCountry, e.Nationality,
 		e.DestinationCountry, e.ReturningCountry, e.PersonPseudonym, e.FamilyPseudonym, e.KeyID} {
 		b = binary.AppendUvarint(b, uint64(len(s)))
@@ -137,7 +149,7 @@ func flags(e *CleanEvent) byte {
 
 // UnmarshalBinary decodes b into e. Strings are copied, so b may be reused.
 func (e *CleanEvent) UnmarshalBinary(b []byte) error {
-	if len(b) < 10 || b[0] != cleanCodecVersion {
+	if len(b) < offVarints || b[0] != cleanCodecVersion {
 		return ErrBadClean
 	}
 	e.SchemaVersion, e.Type, e.Role, e.Direction = b[1], EventType(b[2]), Role(b[3]), Direction(b[4])
@@ -147,10 +159,12 @@ func (e *CleanEvent) UnmarshalBinary(b []byte) error {
 		e.AgeBand > Age60plus || e.Category > AccompaniedMinor || e.Mode > Sea {
 		return ErrBadClean
 	}
-	d := decoder{b: b[10:]}
-	e.OccurredAt, e.IngestedAt, e.Watermark = d.varint(), d.varint(), d.varint()
+	e.Watermark = int64(binary.LittleEndian.Uint64(b[offWatermark:]))
+	e.ExactKey = binary.LittleEndian.Uint64(b[offExact:])
+	e.SemanticKey = binary.LittleEndian.Uint64(b[offSemantic:])
+	d := decoder{b: b[offVarints:]}
+	e.OccurredAt, e.IngestedAt = d.varint(), d.varint()
 	e.Count = uint32(d.uvarint())
-	e.ExactKey, e.SemanticKey = d.u64(), d.u64()
 	for _, s := range [...]*string{&e.Agency, &e.EventID, &e.PointID, &e.PointCountry, &e.Nationality,
 		&e.DestinationCountry, &e.ReturningCountry, &e.PersonPseudonym, &e.FamilyPseudonym, &e.KeyID} {
 		*s = d.str()
@@ -189,14 +203,40 @@ func (d *decoder) uvarint() uint64 {
 	return v
 }
 
-func (d *decoder) u64() uint64 {
-	if len(d.b) < 8 {
-		d.bad = true
-		return 0
+// CleanPeek is what deduplication needs of a clean record, read without decoding it.
+type CleanPeek struct {
+	ExactKey, SemanticKey uint64
+	OccurredAt            int64
+	PointID               []byte // a view into the record
+}
+
+// PeekClean reads the keys, the event time and the point of an encoded clean event without
+// allocating.
+func PeekClean(b []byte) (CleanPeek, error) {
+	if len(b) < offVarints || b[0] != cleanCodecVersion {
+		return CleanPeek{}, ErrBadClean
 	}
-	v := binary.LittleEndian.Uint64(d.b)
-	d.b = d.b[8:]
-	return v
+	p := CleanPeek{ExactKey: binary.LittleEndian.Uint64(b[offExact:]), SemanticKey: binary.LittleEndian.Uint64(b[offSemantic:])}
+	d := decoder{b: b[offVarints:]}
+	p.OccurredAt = d.varint()
+	d.varint()
+	d.uvarint()
+	for i := 0; i < 3; i++ { // agency, event_id, point_id
+		n := d.uvarint()
+		if d.bad || n > uint64(len(d.b)) {
+			return CleanPeek{}, ErrBadClean
+		}
+		p.PointID, d.b = d.b[:n], d.b[n:]
+	}
+	if d.bad {
+		return CleanPeek{}, ErrBadClean
+	}
+	return p, nil
+}
+
+// SetWatermark stamps the watermark into an encoded clean event, in place.
+func SetWatermark(b []byte, wm int64) {
+	binary.LittleEndian.PutUint64(b[offWatermark:], uint64(wm))
 }
 
 func (d *decoder) str() string {

@@ -34,6 +34,27 @@ func TestCleanRoundTrip(t *testing.T) {
 	}
 }
 
+func TestPeekAndSetWatermark(t *testing.T) {
+	e := sampleClean()
+	b := e.AppendBinary(nil)
+	p, err := PeekClean(b)
+	if err != nil || p.ExactKey != e.ExactKey || p.SemanticKey != e.SemanticKey || p.OccurredAt != e.OccurredAt || string(p.PointID) != e.PointID {
+		t.Fatalf("peek %+v %v", p, err)
+	}
+	SetWatermark(b, 1234)
+	var got CleanEvent
+	if err := got.UnmarshalBinary(b); err != nil || got.Watermark != 1234 {
+		t.Fatalf("watermark %d %v", got.Watermark, err)
+	}
+	got.Watermark = e.Watermark
+	if got != e {
+		t.Fatal("SetWatermark changed another field")
+	}
+	if testing.AllocsPerRun(100, func() { _, _ = PeekClean(b) }) != 0 {
+		t.Fatal("PeekClean allocates")
+	}
+}
+
 func FuzzCleanUnmarshal(f *testing.F) {
 	e := sampleClean()
 	f.Add(e.AppendBinary(nil))
@@ -46,6 +67,9 @@ func FuzzCleanUnmarshal(f *testing.F) {
 		var y CleanEvent
 		if err := y.UnmarshalBinary(x.AppendBinary(nil)); err != nil || y != x {
 			t.Fatalf("re-encoding changed the event: %v\n%+v\n%+v", err, x, y)
+		}
+		if p, err := PeekClean(b); err != nil || p.ExactKey != x.ExactKey || string(p.PointID) != x.PointID || p.OccurredAt != x.OccurredAt {
+			t.Fatalf("peek disagrees with the decoder: %+v %v", p, err)
 		}
 	})
 }

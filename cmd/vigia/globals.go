@@ -1,9 +1,6 @@
 package main
 
 import (
-	"os"
-	"strings"
-
 	"github.com/vigia-observatory/vigia/internal/config"
 )
 
@@ -24,12 +21,4 @@ func (g *globals) config() (config.Config, error) {
 	return cfg, nil
 }
 
-func environ() map[string]string {
-	m := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	return m
-}
+func environ() map[string]string { return config.Environ() }

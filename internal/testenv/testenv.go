@@ -9,7 +9,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
@@ -25,7 +24,7 @@ import (
 // unique topic prefix and a unique database name.
 func Config(t testing.TB) config.Config {
 	t.Helper()
-	cfg, err := config.Load("", envMap())
+	cfg, err := config.Load("", config.Environ())
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
@@ -96,14 +95,4 @@ func Unique() string {
 	var b [5]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
-}
-
-func envMap() map[string]string {
-	m := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			m[k] = v
-		}
-	}
-	return m
 }

@@ -110,8 +110,6 @@ type partition struct {
 	evicted int // evictions already counted in metrics
 	ev      schemas.CleanEvent
 	pending pendingKeys
-	buf     []byte
-	spans   [][2]int
 	out     []kafka.Message
 }
 
@@ -136,7 +134,8 @@ func (p *partition) replay(m kafka.Message) error {
 	return nil
 }
 
-// Handle implements stream.PartitionHandler.
+// Handle implements stream.PartitionHandler. Records are not decoded: their keys are peeked
+// and the watermark is stamped into the fetched bytes, which become the output as they are.
 func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
 	if len(msgs) == 0 {
 		return p.delivered, p.idle(ctx)
@@ -144,16 +143,17 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	p.lastRecord = time.Now()
 	cfg := &p.s.cfg
 	p.pending.reset()
-	p.buf, p.spans, p.out = p.buf[:0], p.spans[:0], p.out[:0]
+	p.out = p.out[:0]
 	wm := p.wm
 	var exact, semantic, corrupt int
 	for i := range msgs {
-		if err := p.ev.UnmarshalBinary(msgs[i].Value); err != nil {
+		pk, err := schemas.PeekClean(msgs[i].Value)
+		if err != nil {
 			corrupt++
 			cfg.Log.Error().Int("partition", p.part).Int64("offset", msgs[i].Offset).Msg("undecodable anon record skipped; it stays in vigia.anon")
 			continue
 		}
-		switch p.verdict() {
+		switch p.verdict(&pk) {
 		case ExactDuplicate:
 			exact++
 			continue
@@ -161,22 +161,10 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			semantic++
 			continue
 		}
-		p.pending.add(p.ev.ExactKey, p.ev.SemanticKey, p.ev.OccurredAt)
-		wm = max(wm, p.ev.OccurredAt-int64(cfg.WatermarkDelay/time.Second))
-		p.ev.Watermark = wm
-		k0 := len(p.buf)
-		p.buf = append(p.buf, p.ev.PointID...)
-		k1 := len(p.buf)
-		p.buf = p.ev.AppendBinary(p.buf)
-		p.spans = append(p.spans, [2]int{k0, k1})
-		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean()})
-	}
-	for i, sp := range p.spans {
-		end := len(p.buf)
-		if i+1 < len(p.spans) {
-			end = p.spans[i+1][0]
-		}
-		p.out[i].Key, p.out[i].Value = p.buf[sp[0]:sp[1]], p.buf[sp[1]:end]
+		p.pending.add(pk.ExactKey, pk.SemanticKey, pk.OccurredAt)
+		wm = max(wm, pk.OccurredAt-int64(cfg.WatermarkDelay/time.Second))
+		schemas.SetWatermark(msgs[i].Value, wm)
+		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean(), Key: pk.PointID, Value: msgs[i].Value})
 	}
 	if err := cfg.Producer.WriteMessages(ctx, p.out...); err != nil {
 		return p.delivered, fmt.Errorf("cannot produce dedup output: %w", err)
@@ -191,8 +179,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	return p.delivered, nil
 }
 
-func (p *partition) verdict() Verdict {
-	e := &p.ev
+func (p *partition) verdict(e *schemas.CleanPeek) Verdict {
 	if v := p.state.Check(e.ExactKey, e.SemanticKey, e.OccurredAt); v != Unique && v != BeyondHorizon {
 		return v
 	}

@@ -37,6 +37,10 @@ type BatcherConfig struct {
 	MaxRows int
 	// MaxWait flushes a non-empty batch after this long. Default 1s.
 	MaxWait time.Duration
+	// Linger flushes a non-empty batch when no submission has come for this long: the
+	// submitters are waiting for acknowledgements, so waiting for more rows would only stall
+	// them until MaxWait. Default 50ms.
+	Linger time.Duration
 	// MaxPending bounds the submissions waiting for the running insert; Submit blocks beyond
 	// it, which is how a slow or absent ClickHouse slows consumption. Default 64.
 	MaxPending int
@@ -106,6 +110,9 @@ func NewBatcher[T any](conn driver.Conn, table Table[T], cfg BatcherConfig) (*Ba
 	if cfg.MaxPending <= 0 {
 		cfg.MaxPending = 64
 	}
+	if cfg.Linger <= 0 {
+		cfg.Linger = 50 * time.Millisecond
+	}
 	q := "INSERT INTO " + cfg.Database + "." + table.Name() + " ("
 	for i, c := range table.Columns() {
 		if i > 0 {
@@ -141,9 +148,12 @@ func (b *Batcher[T]) Run(ctx context.Context) {
 	defer b.stopOnce.Do(func() { close(b.stopped) })
 	var batch []submission[T]
 	rows := 0
-	timer := time.NewTimer(time.Hour)
-	timer.Stop()
+	maxWait, linger := time.NewTimer(time.Hour), time.NewTimer(time.Hour)
+	maxWait.Stop()
+	linger.Stop()
 	flush := func(c context.Context) {
+		maxWait.Stop()
+		linger.Stop()
 		if len(batch) > 0 {
 			b.insert(c, batch)
 			batch, rows = batch[:0], 0
@@ -168,15 +178,18 @@ func (b *Batcher[T]) Run(ctx context.Context) {
 			return
 		case s := <-b.in:
 			if len(batch) == 0 {
-				timer.Reset(b.cfg.MaxWait)
+				maxWait.Reset(b.cfg.MaxWait)
 			}
 			batch = append(batch, s)
 			rows += len(s.rows)
 			if rows >= b.cfg.MaxRows {
-				timer.Stop()
 				flush(ctx)
+			} else {
+				linger.Reset(b.cfg.Linger)
 			}
-		case <-timer.C:
+		case <-maxWait.C:
+			flush(ctx)
+		case <-linger.C:
 			flush(ctx)
 		}
 	}
