@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -176,7 +177,11 @@ func startPipeline(b *testing.B, cfg config.Config) *exec.Cmd {
 		"VIGIA_CLICKHOUSE_DATABASE="+cfg.ClickHouse.Database, "VIGIA_LOG_LEVEL=warn",
 		"VIGIA_METRICS_LISTEN="+os.Getenv("VIGIA_BENCH_METRICS"), "VIGIA_METRICS_PPROF=true",
 		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_KAFKA_COMPRESSION="+envOr("VIGIA_BENCH_COMPRESSION", "none"), "VIGIA_PSEUDONYM_KEYS=p:"+key(1), "VIGIA_DLQ_KEYS=d:"+key(2))
-	cmd.Stderr = os.Stderr
+	// The pipeline's log would interleave with the benchmark lines the report parses.
+	cmd.Stderr = io.Discard
+	if os.Getenv("VIGIA_BENCH_VERBOSE") != "" {
+		cmd.Stderr = os.Stderr
+	}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}

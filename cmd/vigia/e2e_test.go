@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/vigia-observatory/vigia/internal/testenv"
 	"syscall"
 	"testing"
 	"time"
@@ -90,4 +91,27 @@ func (e *e2e) finish(rest []pub) {
 	e.checkWindows()
 	e.checkDLQ(false)
 	e.checkNoPII()
+}
+
+// TestClickHouseOutage cuts ClickHouse off in the middle of the stream: consumption backs up
+// (the store stage stops committing), inserts are retried, and once ClickHouse is back every
+// event and window arrives, nothing lost and nothing doubled.
+func TestClickHouseOutage(t *testing.T) {
+	e := newE2E(t)
+	proxy := testenv.NewProxy(t, e.cfg.ClickHouse.Addr[0])
+	e.cfg.ClickHouse.Addr = []string{proxy.Addr}
+	stop := e.runInProcess()
+	defer stop()
+	half := len(e.ds.phase1) / 2
+	e.publish(e.ds.phase1[:half])
+	e.waitFor("some events before the outage", e.eventsQuery(), e.expectedEvents(1)/5, 3*time.Minute)
+	proxy.Down()
+	e.publish(e.ds.phase1[half:])
+	time.Sleep(5 * time.Second)
+	if r := e.metric(`vigia_retries_total{reason="events",stage="clickhouse"}`) + e.metric(`vigia_retries_total{reason="windows",stage="clickhouse"}`); r == 0 {
+		t.Error("no insert was retried while ClickHouse was unreachable")
+	}
+	proxy.Up(t)
+	e.finish(nil)
+	stop()
 }

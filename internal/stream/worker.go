@@ -66,7 +66,8 @@ func (w *worker) open(ctx context.Context) PartitionHandler {
 		if ctx.Err() != nil {
 			return nil
 		}
-		w.log.Error().Err(err).Dur("retry_in", backoff).Msg("cannot open partition handler")
+		// Right after a topic is created the broker may still answer "not leader": retried.
+		w.log.Warn().Err(err).Dur("retry_in", backoff).Msg("cannot open partition handler; retrying")
 		sleep(ctx, backoff)
 	}
 }
