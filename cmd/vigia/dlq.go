@@ -154,6 +154,9 @@ func showDLQ(cmd *cobra.Command, g *globals, o dlqOpts) error {
 	out := cmd.OutOrStdout()
 	fmt.Fprintf(out, "reason:   %s (%s)\npath:     %s\nmessage:  %s\nall:      %s\nagency:   %s\nsource:   %s[%d] offset %d\nrejected: %s\n",
 		rec.Reason, rec.Reason.Help(), rec.Path, rec.Message, rec.Errors, rec.Agency, rec.Topic, rec.Partition, rec.Offset, rec.Time.Format(time.RFC3339))
+	if rec.Truncated > 0 {
+		fmt.Fprintf(out, "truncated: the first %d of %d bytes; the whole record is in %s[%d] at offset %d while retained\n", len(orig), rec.Truncated, rec.Topic, rec.Partition, rec.Offset)
+	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "the record below may hold personal data: handle it under the observatory's data policy\n")
 	fmt.Fprintf(out, "record:   %s\n", orig)
 	return nil
@@ -172,8 +175,8 @@ func replayDLQ(cmd *cobra.Command, g *globals, o dlqOpts) error {
 	var msgs []kafka.Message
 	skipped := 0
 	for _, r := range recs {
-		if !raw.MatchString(r.Topic) {
-			skipped++ // e.g. rows ClickHouse refused: fix the schema, they are not agency records
+		if !raw.MatchString(r.Topic) || r.Truncated > 0 {
+			skipped++ // rows ClickHouse refused are not agency records; a truncated copy is not the record
 			continue
 		}
 		b, err := dlq.Open(keys, r)
@@ -184,7 +187,7 @@ func replayDLQ(cmd *cobra.Command, g *globals, o dlqOpts) error {
 	}
 	out := cmd.OutOrStdout()
 	if o.dryRun {
-		fmt.Fprintf(out, "would replay %d record(s); %d not from an agency topic skipped\n", len(msgs), skipped)
+		fmt.Fprintf(out, "would replay %d record(s); %d skipped (not from an agency topic, or truncated)\n", len(msgs), skipped)
 		return nil
 	}
 	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
@@ -192,7 +195,7 @@ func replayDLQ(cmd *cobra.Command, g *globals, o dlqOpts) error {
 	if err := w.WriteMessages(cmd.Context(), msgs...); err != nil {
 		return fmt.Errorf("cannot re-publish: %w", err)
 	}
-	fmt.Fprintf(out, "replayed %d record(s) to %s; %d not from an agency topic skipped\n", len(msgs), strings.Join(uniqueTopics(msgs), ", "), skipped)
+	fmt.Fprintf(out, "replayed %d record(s) to %s; %d skipped (not from an agency topic, or truncated)\n", len(msgs), strings.Join(uniqueTopics(msgs), ", "), skipped)
 	return nil
 }
 

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/vigia-observatory/vigia/internal/testenv"
+	"os"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -112,6 +114,15 @@ func TestClickHouseOutage(t *testing.T) {
 		t.Error("no insert was retried while ClickHouse was unreachable")
 	}
 	proxy.Up(t)
+	defer func() { // the pipeline's warnings explain a failure here
+		if t.Failed() || os.Getenv("VIGIA_E2E_VERBOSE") != "" {
+			for _, l := range strings.Split(e.logs.String(), "\n") {
+				if strings.Contains(l, `"level":"warn"`) || strings.Contains(l, `"level":"error"`) {
+					t.Log(l)
+				}
+			}
+		}
+	}()
 	e.finish(nil)
 	stop()
 }

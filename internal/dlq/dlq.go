@@ -33,7 +33,13 @@ const (
 	HOffset    = "vigia-source-offset"
 	HTime      = "vigia-time"
 	HKeyID     = "vigia-key-id"
+	HTruncated = "vigia-truncated" // original size, when only the first MaxSealed bytes are sealed
 )
+
+// MaxSealed is the most of an original record a DLQ record carries. A larger record (already
+// rejected as too_large) keeps its first MaxSealed bytes, so the DLQ record always fits a
+// Kafka batch; the whole original stays in its source topic at the recorded position.
+const MaxSealed = 128 << 10
 
 // KeySize is the AES-256 key size.
 const KeySize = 32
@@ -51,6 +57,7 @@ type Record struct {
 	Offset    int64
 	Time      time.Time
 	KeyID     string
+	Truncated int    // original size when only its first MaxSealed bytes are sealed, else 0
 	Sealed    []byte // nonce || ciphertext of the original bytes
 }
 
@@ -88,17 +95,21 @@ func gcm(key []byte) (cipher.AEAD, error) {
 // Message builds the DLQ message for a rejected source record. errs must not be empty.
 func (s *Sealer) Message(dlqTopic, stage, agency string, src kafka.Message, errs schemas.Errors, now time.Time) (kafka.Message, error) {
 	g := s.aead
-	nonce := make([]byte, g.NonceSize(), g.NonceSize()+len(src.Value)+g.Overhead())
+	orig := src.Value
+	if len(orig) > MaxSealed {
+		orig = orig[:MaxSealed]
+	}
+	nonce := make([]byte, g.NonceSize(), g.NonceSize()+len(orig)+g.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return kafka.Message{}, fmt.Errorf("cannot draw a nonce: %w", err)
 	}
-	sealed := g.Seal(nonce, nonce, src.Value, aad(src.Topic, src.Partition, src.Offset))
+	sealed := g.Seal(nonce, nonce, orig, aad(src.Topic, src.Partition, src.Offset))
 	all := make([]string, len(errs))
 	for i, e := range errs {
 		all[i] = e.Reason.String() + "@" + e.Path
 	}
 	first := errs[0]
-	return kafka.Message{
+	m := kafka.Message{
 		Topic: dlqTopic,
 		Key:   aad(src.Topic, src.Partition, src.Offset),
 		Value: sealed,
@@ -115,7 +126,11 @@ func (s *Sealer) Message(dlqTopic, stage, agency string, src kafka.Message, errs
 			{Key: HTime, Value: []byte(now.UTC().Format(time.RFC3339))},
 			{Key: HKeyID, Value: []byte(s.keyID)},
 		},
-	}, nil
+	}
+	if len(orig) < len(src.Value) {
+		m.Headers = append(m.Headers, kafka.Header{Key: HTruncated, Value: []byte(strconv.Itoa(len(src.Value)))})
+	}
+	return m, nil
 }
 
 // Parse reads the clear part of a DLQ message.
@@ -134,6 +149,9 @@ func Parse(m kafka.Message) (Record, error) {
 	r.Partition, err1 = strconv.Atoi(h[HPartition])
 	r.Offset, err2 = strconv.ParseInt(h[HOffset], 10, 64)
 	r.Time, err3 = time.Parse(time.RFC3339, h[HTime])
+	if t := h[HTruncated]; t != "" {
+		r.Truncated, _ = strconv.Atoi(t)
+	}
 	if err := errors.Join(err1, err2, err3); err != nil {
 		return r, fmt.Errorf("DLQ record at offset %d has malformed headers: %w", m.Offset, err)
 	}

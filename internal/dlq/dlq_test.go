@@ -53,3 +53,19 @@ func TestSealParseOpen(t *testing.T) {
 		t.Fatal("opened with the wrong key")
 	}
 }
+
+// A huge record keeps only its first MaxSealed bytes, so its DLQ record always fits a batch.
+func TestHugeRecordIsTruncated(t *testing.T) {
+	kr, _ := secrets.ParseKeyRing("d1:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)), KeySize)
+	s, _ := NewSealer(kr)
+	src := kafka.Message{Topic: "vigia.raw.x", Value: bytes.Repeat([]byte("y"), 3<<20)}
+	m, err := s.Message("vigia.dlq", "ingest", "x", src, schemas.Errors{{Reason: schemas.TooLarge, Message: "m"}}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, _ := Parse(m)
+	orig, err := Open(kr, r)
+	if err != nil || len(orig) != MaxSealed || r.Truncated != 3<<20 || len(m.Value) > MaxSealed+64 {
+		t.Fatalf("sealed %d bytes of %d (%v)", len(orig), r.Truncated, err)
+	}
+}
