@@ -9,10 +9,10 @@ import (
 type Severity int
 
 const (
-	None Severity = iota
-	Watch
-	Warning
-	Alert
+	SeverityNone Severity = iota
+	SeverityWatch
+	SeverityWarning
+	SeverityAlert
 )
 
 func (s Severity) String() string { return [...]string{"none", "watch", "warning", "alert"}[s] }

@@ -34,19 +34,19 @@ func TestDetectorLevels(t *testing.T) {
 	for _, tc := range []struct {
 		last float64
 		want Severity
-	}{{101, None}, {104, Watch}, {106, Warning}, {110, Alert}} {
+	}{{101, SeverityNone}, {104, SeverityWatch}, {106, SeverityWarning}, {110, SeverityAlert}} {
 		vs, err := DefaultDetector().Run(append(y, tc.last))
 		if err != nil {
 			t.Fatal(err)
 		}
 		last := vs[len(vs)-1]
-		if last.Severity != tc.want || last.Alarm != (tc.want == Alert) {
+		if last.Severity != tc.want || last.Alarm != (tc.want == SeverityAlert) {
 			t.Errorf("last %v: severity %v alarm %v (expected %.1f upper %.1f), want %v", tc.last, last.Severity, last.Alarm, last.Expected, last.Upper, tc.want)
 		}
 	}
 	// A jump from 0 to 3 is far above a flat baseline, but below the minimum count.
 	vs, _ := DefaultDetector().Run([]float64{0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 3})
-	if v := vs[len(vs)-1]; !v.Alarm || v.Severity != None {
+	if v := vs[len(vs)-1]; !v.Alarm || v.Severity != SeverityNone {
 		t.Errorf("min count: alarm %v severity %v", v.Alarm, v.Severity)
 	}
 	if _, err := (Detector{EARS: EARS{Method: "C1"}, WatchAlpha: 0.01, WarningAlpha: 0.05}).Run(y); err == nil {
