@@ -25,8 +25,10 @@ func newBacktestCmd() *cobra.Command {
 		Short: "Run the surge detector over a count series and show the alarm periods",
 		Long: `Backtest reads a CSV with the columns t,n (optionally a series column: each series is
 judged alone), runs the same detector code as the live pipeline at the given resolution and
-method, and prints every judged period: observed, expected, upper bound, alarm (the method's
-verdict at its alert level) and severity (none, watch, warning, alert; below --min-count none).
+method, and prints every judged period: observed, expected, the upper bound and alarm at the
+warning level (for C1, C2 and C3 exactly R's surveillance verdict, apart from counts under
+--min-count), and severity (none, watch,
+warning, alert; below --min-count none).
 The defaults are the live pipeline's. t is written per resolution: hour 2023-08-14T09,
 day and week 2023-08-14 (a week by its first day), month 2023-08; the series must have every
 period in order.`,
@@ -34,7 +36,7 @@ period in order.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return backtest(cmd.OutOrStdout(), args[0], o) },
 	}
 	cmd.Flags().StringVar(&o.resolution, "resolution", "month", "period of the series: hour, day, week or month")
-	cmd.Flags().StringVar(&o.method, "method", surge.DefaultDetector().EARS.Method, "detector: C1, C2 or C3 (EARS, as R's surveillance::earsC)")
+	cmd.Flags().StringVar(&o.method, "method", surge.DefaultDetector().Method, "detector: C1, C2, C3 (EARS, as R's surveillance::earsC) or seasonal (quasi-Poisson on the same season of past cycles)")
 	cmd.Flags().StringVar(&o.format, "format", "text", "output: text, csv (t,observed,expected,upper,alarm,severity) or json")
 	cmd.Flags().Float64Var(&o.minCount, "min-count", 5, "least observed count that can raise a severity level")
 	return cmd
@@ -57,7 +59,7 @@ func backtest(w io.Writer, path string, o backtestOpts) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	d := surge.Detector{EARS: surge.EARS{Method: o.method}, MinCount: o.minCount}
+	d := surge.Detector{Method: o.method, Frequency: frequency[res], MinCount: o.minCount}
 	type row struct {
 		Series   string  `json:"series,omitempty"`
 		T        string  `json:"t"`
@@ -104,5 +106,8 @@ func backtest(w io.Writer, path string, o backtestOpts) error {
 	}
 	return tw.Flush()
 }
+
+// frequency is the periods per seasonal cycle of each resolution.
+var frequency = map[surge.Resolution]int{surge.Hourly: 24, surge.Daily: 7, surge.Weekly: 52, surge.Monthly: 12}
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

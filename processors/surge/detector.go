@@ -1,9 +1,6 @@
 package surge
 
-import (
-	"fmt"
-	"math"
-)
+import "fmt"
 
 // Severity of a period, from none to alert.
 type Severity int
@@ -18,69 +15,96 @@ const (
 func (s Severity) String() string { return [...]string{"none", "watch", "warning", "alert"}[s] }
 
 // Detector is the configuration a class of series is judged with, live and in backtests: a
-// method, the error rates of the three severity levels, and the least count worth an alarm.
+// method, the error rates of the three severity levels, and the least count worth a level.
+// A period alarms (opens or feeds an alert) from the warning level; watch only draws the band.
 type Detector struct {
-	// EARS is the method; its Alpha is the alert level.
-	EARS EARS
-	// WatchAlpha and WarningAlpha are the error rates of the lower levels. Defaults 0.05 and
-	// 0.01 (0.1 and 0.05 for C3, whose alert level is 0.025).
-	WatchAlpha, WarningAlpha float64
+	// Method is C1, C2 or C3 (EARS, as surveillance::earsC) or seasonal (quasi-Poisson on the
+	// same season of past cycles). Default C2.
+	Method string
+	// Frequency is the periods per cycle, for seasonal: 12 months, 52 weeks, 7 days, 24 hours.
+	Frequency int
+	// Levels are the one-sided error rates of watch, warning and alert. Default 0.01, 0.001,
+	// 0.0001 (0.05, 0.025, 0.01 for C3). For C1, C2 and C3 the warning level is
+	// surveillance's own default, so their alarms are exactly R's.
+	Levels [3]float64
 	// MinCount is the least observed count that can raise any level: a rise from 1 to 4 is
 	// not a surge. Default 5.
 	MinCount float64
 }
 
 // DefaultDetector is what Vigía uses unless configured otherwise: EARS C2 (a two-period gap
-// keeps the start of a surge out of its own baseline), alert at surveillance's alpha 0.001.
-func DefaultDetector() Detector { return Detector{EARS: EARS{Method: "C2"}} }
+// keeps the start of a surge out of its own baseline).
+func DefaultDetector() Detector { return Detector{Method: "C2"} }
 
-// Verdict is a period judged at every level.
+// Verdict is a period judged at every level; Upper is the warning level's bound.
 type Verdict struct {
 	Period
 	Severity Severity
 }
 
-func (d Detector) withDefaults() (Detector, error) {
-	e, err := d.EARS.withDefaults()
-	if err != nil {
-		return d, err
+type method interface {
+	first() int
+	at(y []float64, t int, alpha float64) Period
+}
+
+func (e EARS) first() int     { return e.First() }
+func (s Seasonal) first() int { return s.First() }
+
+func (d Detector) withDefaults() (Detector, method, error) {
+	if d.Method == "" {
+		d.Method = "C2"
 	}
-	d.EARS = e
-	if d.WatchAlpha == 0 {
-		d.WatchAlpha, d.WarningAlpha = 0.05, 0.01
-		if e.Method == "C3" {
-			d.WatchAlpha, d.WarningAlpha = 0.1, 0.05
+	if d.Levels == [3]float64{} {
+		d.Levels = [3]float64{0.01, 0.001, 0.0001}
+		if d.Method == "C3" {
+			d.Levels = [3]float64{0.05, 0.025, 0.01}
 		}
 	}
-	if !(d.WatchAlpha > d.WarningAlpha && d.WarningAlpha > e.Alpha) {
-		return d, fmt.Errorf("severity levels: watch alpha %v > warning alpha %v > alert alpha %v must hold", d.WatchAlpha, d.WarningAlpha, e.Alpha)
+	if !(d.Levels[0] > d.Levels[1] && d.Levels[1] > d.Levels[2] && d.Levels[2] > 0 && d.Levels[0] < 1) {
+		return d, nil, fmt.Errorf("severity levels: watch %v > warning %v > alert %v > 0 must hold", d.Levels[0], d.Levels[1], d.Levels[2])
 	}
 	if d.MinCount == 0 {
 		d.MinCount = 5
 	}
-	return d, nil
+	if d.Method == "seasonal" {
+		s, err := Seasonal{Frequency: d.Frequency}.withDefaults()
+		return d, s, err
+	}
+	e, err := EARS{Method: d.Method}.withDefaults()
+	return d, e, err
 }
 
-// Run judges every period of y with enough history. Alarm is the method's own verdict at the
-// alert level (as in surveillance); Severity also applies MinCount.
+// First is the first period with enough history.
+func (d Detector) First() (int, error) {
+	_, m, err := d.withDefaults()
+	if err != nil {
+		return 0, err
+	}
+	return m.first(), nil
+}
+
+// Run judges every period of y with enough history.
 func (d Detector) Run(y []float64) ([]Verdict, error) {
-	d, err := d.withDefaults()
+	d, m, err := d.withDefaults()
 	if err != nil {
 		return nil, err
 	}
-	levels := []EARS{d.EARS, d.EARS, d.EARS}
-	levels[0].Alpha, levels[1].Alpha = d.WatchAlpha, d.WarningAlpha
 	var out []Verdict
-	for t := d.EARS.First(); t < len(y); t++ {
-		v := Verdict{Period: d.EARS.at(y, t)}
-		if y[t] >= d.MinCount && !math.IsNaN(v.Upper) {
-			for i, e := range levels {
-				if p := e.at(y, t); p.Alarm {
-					v.Severity = Severity(i + 1)
-				}
-			}
-		}
-		out = append(out, v)
+	for t := m.first(); t < len(y); t++ {
+		out = append(out, d.judge(m, y, t))
 	}
 	return out, nil
+}
+
+func (d Detector) judge(m method, y []float64, t int) Verdict {
+	v := Verdict{Period: m.at(y, t, d.Levels[1])}
+	if y[t] >= d.MinCount {
+		for i, alpha := range d.Levels {
+			if i == 1 && v.Alarm || i != 1 && m.at(y, t, alpha).Alarm {
+				v.Severity = Severity(i + 1)
+			}
+		}
+	}
+	v.Alarm = v.Severity >= SeverityWarning
+	return v
 }

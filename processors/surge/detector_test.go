@@ -34,22 +34,22 @@ func TestDetectorLevels(t *testing.T) {
 	for _, tc := range []struct {
 		last float64
 		want Severity
-	}{{101, SeverityNone}, {104, SeverityWatch}, {106, SeverityWarning}, {110, SeverityAlert}} {
+	}{{101, SeverityNone}, {106, SeverityWatch}, {108, SeverityWarning}, {112, SeverityAlert}} {
 		vs, err := DefaultDetector().Run(append(y, tc.last))
 		if err != nil {
 			t.Fatal(err)
 		}
 		last := vs[len(vs)-1]
-		if last.Severity != tc.want || last.Alarm != (tc.want == SeverityAlert) {
+		if last.Severity != tc.want || last.Alarm != (tc.want >= SeverityWarning) {
 			t.Errorf("last %v: severity %v alarm %v (expected %.1f upper %.1f), want %v", tc.last, last.Severity, last.Alarm, last.Expected, last.Upper, tc.want)
 		}
 	}
 	// A jump from 0 to 3 is far above a flat baseline, but below the minimum count.
 	vs, _ := DefaultDetector().Run([]float64{0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 3})
-	if v := vs[len(vs)-1]; !v.Alarm || v.Severity != SeverityNone {
+	if v := vs[len(vs)-1]; v.Alarm || v.Severity != SeverityNone {
 		t.Errorf("min count: alarm %v severity %v", v.Alarm, v.Severity)
 	}
-	if _, err := (Detector{EARS: EARS{Method: "C1"}, WatchAlpha: 0.01, WarningAlpha: 0.05}).Run(y); err == nil {
+	if _, err := (Detector{Method: "C1", Levels: [3]float64{0.01, 0.05, 0.001}}).Run(y); err == nil {
 		t.Error("inverted levels accepted")
 	}
 }

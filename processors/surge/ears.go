@@ -81,7 +81,7 @@ func (e EARS) Run(y []float64) ([]Period, error) {
 	}
 	var out []Period
 	for t := e.First(); t < len(y); t++ {
-		out = append(out, e.at(y, t))
+		out = append(out, e.at(y, t, e.Alpha))
 	}
 	return out, nil
 }
@@ -95,11 +95,11 @@ func (e EARS) At(y []float64, t int) (Period, error) {
 	if t < e.First() || t >= len(y) {
 		return Period{}, fmt.Errorf("EARS %s needs %d periods before the one judged", e.Method, e.First())
 	}
-	return e.at(y, t), nil
+	return e.at(y, t, e.Alpha), nil
 }
 
-func (e EARS) at(y []float64, t int) Period {
-	z := qnorm(1 - e.Alpha)
+func (e EARS) at(y []float64, t int, alpha float64) Period {
+	z := qnorm(1 - alpha)
 	p := Period{Index: t, Observed: y[t]}
 	switch e.Method {
 	case "C1":
