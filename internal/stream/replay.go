@@ -12,7 +12,10 @@ import (
 // end of the partition as it is when ReadRange starts, and calls fn for each record in order.
 // Stages rebuild their state with it from the topic they write.
 func ReadRange(ctx context.Context, brokers []string, topic string, partition int, since time.Time, fn func(kafka.Message) error) (int, error) {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	// A transport of its own: the shared one caches metadata and could route to a stale leader.
+	tr := &kafka.Transport{MetadataTTL: time.Second}
+	defer tr.CloseIdleConnections()
+	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second, Transport: tr}
 	from, err := offsetOf(ctx, client, topic, kafka.TimeOffsetOf(partition, since))
 	if err != nil {
 		return 0, err

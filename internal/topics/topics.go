@@ -41,6 +41,14 @@ func (n Names) Alerts() string { return n.Prefix + ".alerts" }
 // DedupChangelog is the compacted topic the dedup stage rebuilds its state from.
 func (n Names) DedupChangelog() string { return n.Prefix + ".dedup-changelog" }
 
+// newClient returns a client with a transport of its own: kafka-go's shared DefaultTransport
+// caches cluster metadata for seconds, so a topic created a moment ago could be reported
+// unknown. close releases the transport's connections.
+func newClient(brokers []string) (client *kafka.Client, close func()) {
+	tr := &kafka.Transport{MetadataTTL: time.Second}
+	return &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second, Transport: tr}, tr.CloseIdleConnections
+}
+
 // Spec is a topic to create.
 type Spec struct {
 	Name              string
@@ -54,7 +62,8 @@ type Spec struct {
 // Ensure creates the topics that do not exist yet and waits until the brokers know them; an
 // existing topic is left as it is.
 func Ensure(ctx context.Context, brokers []string, specs ...Spec) error {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	client, done := newClient(brokers)
+	defer done()
 	req := &kafka.CreateTopicsRequest{}
 	for _, s := range specs {
 		tc := kafka.TopicConfig{Topic: s.Name, NumPartitions: s.Partitions, ReplicationFactor: s.ReplicationFactor}
@@ -115,7 +124,8 @@ func allReady(md *kafka.MetadataResponse, want int) bool {
 
 // List returns the names of the topics on the cluster.
 func List(ctx context.Context, brokers []string) ([]string, error) {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	client, done := newClient(brokers)
+	defer done()
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{})
 	if err != nil {
 		return nil, fmt.Errorf("cannot list topics on %s: %w", strings.Join(brokers, ","), err)
@@ -149,7 +159,8 @@ func PartitionString(topic string, partition int) string {
 
 // Partitions returns the number of partitions of a topic.
 func Partitions(ctx context.Context, brokers []string, topic string) (int, error) {
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	client, done := newClient(brokers)
+	defer done()
 	md, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{topic}})
 	if err != nil {
 		return 0, fmt.Errorf("cannot read metadata of %s: %w", topic, err)
@@ -179,7 +190,8 @@ func DeleteWithPrefix(ctx context.Context, brokers []string, prefix string) erro
 	if len(names) == 0 {
 		return nil
 	}
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second}
+	client, done := newClient(brokers)
+	defer done()
 	res, err := client.DeleteTopics(ctx, &kafka.DeleteTopicsRequest{Topics: names})
 	if err != nil {
 		return fmt.Errorf("cannot delete topics %s.*: %w", prefix, err)

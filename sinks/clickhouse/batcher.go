@@ -142,8 +142,8 @@ func (b *Batcher[T]) Submit(ctx context.Context, rows []T, source string) (*Tick
 	}
 }
 
-// Run inserts until ctx ends; submissions still queued then are inserted before it returns
-// only if stopCtx allows, otherwise their tickets fail (nothing is committed for them).
+// Run inserts until ctx ends; what is queued then is still inserted, within 20 s, and a
+// ticket whose insert fails carries the error, so nothing is committed for its rows.
 func (b *Batcher[T]) Run(ctx context.Context) {
 	defer b.stopOnce.Do(func() { close(b.stopped) })
 	var batch []submission[T]
