@@ -59,8 +59,9 @@ type Spec struct {
 	Retention time.Duration
 }
 
-// Ensure creates the topics that do not exist yet and waits until the brokers know them; an
-// existing topic is left as it is.
+// Ensure creates the topics that do not exist yet and waits until the brokers know them, as
+// seen through kafka-go's shared DefaultTransport, which writers use: its metadata cache must
+// know a topic before anything is produced to it. An existing topic is left as it is.
 func Ensure(ctx context.Context, brokers []string, specs ...Spec) error {
 	client, done := newClient(brokers)
 	defer done()
@@ -84,7 +85,8 @@ func Ensure(ctx context.Context, brokers []string, specs ...Spec) error {
 			return fmt.Errorf("cannot create topic %s: %w", name, err)
 		}
 	}
-	return waitKnown(ctx, client, specs)
+	shared := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second} // DefaultTransport
+	return waitKnown(ctx, shared, specs)
 }
 
 func waitKnown(ctx context.Context, client *kafka.Client, specs []Spec) error {
