@@ -91,7 +91,7 @@ func buildDataset(t interface{ Fatal(...any) }) *dataset {
 		rec, p, point, typ, count := g.event(ap, at)
 		b := g.publish(ap.agency, rec, true)
 		published = append(published, b)
-		g.count(p, point, typ, count, at, false)
+		g.count(p, point, typ, count, at)
 		if i%(uniques/pairs) == 0 && p.identity && typ != "return" {
 			// The same person, type and point reported by another agency minutes later, in the
 			// same hour: a semantic duplicate.
@@ -118,7 +118,7 @@ func buildDataset(t interface{ Fatal(...any) }) *dataset {
 		ap := e2eAgencies[g.r.IntN(3)]
 		rec, p, point, typ, count := g.event(ap, at)
 		g.ds.phase2 = append(g.ds.phase2, pub{ap.agency, g.mustJSON(rec, ap.agency, true)})
-		g.count(p, point, typ, count, at, false)
+		g.count(p, point, typ, count, at)
 	}
 	for i := 0; i < tooLate; i++ { // two months before the stream: beyond any lateness
 		at := e2eStart.Add(-60*24*time.Hour + time.Duration(g.r.IntN(86400))*time.Second)
@@ -209,7 +209,7 @@ func (p person) json() map[string]any {
 }
 
 // count adds an event to the expected windows by the rules of docs/DESIGN.md.
-func (g *gen) count(p person, point, typ string, count int, at time.Time, _ bool) {
+func (g *gen) count(p person, point, typ string, count int, at time.Time) {
 	pc := pointCountry[point]
 	role := "transit"
 	switch {
@@ -218,10 +218,7 @@ func (g *gen) count(p person, point, typ string, count int, at time.Time, _ bool
 	case p.dest == pc:
 		role = "destination"
 	}
-	age, known := p.age, p.sex != "" // aggregates carry no age
-	if p.sex == "" {
-		known = false
-	}
+	age, known := p.age, p.sex != "" // aggregates carry neither sex nor age
 	if known && p.useBirth && p.identity {
 		// birth date y-m-15 with y = 2024-age-1: the age at an event in March 2024 is age or age+1
 		birth := time.Date(2024-p.age-1, time.Month(1+len(p.doc)%12), 15, 0, 0, 0, 0, time.UTC)
