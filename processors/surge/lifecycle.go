@@ -47,7 +47,8 @@ type Alert struct {
 	Expected    float64
 	Upper       float64
 	Peak        float64
-	quiet       int // consecutive periods without any severity
+	quiet       int       // consecutive periods without any severity
+	seen        time.Time // the newest period observed: older or equal ones are replays
 }
 
 // Factor is observed over expected, the figure ministries read first.
@@ -82,6 +83,7 @@ func (tr *Tracker) Restore(open []Alert) {
 	for i := range open {
 		a := open[i]
 		if a.State != Resolved {
+			a.seen = a.PeriodStart // periods after its last change are new to this tracker
 			tr.open[a.Series.String()] = &a
 		}
 	}
@@ -107,14 +109,15 @@ func (tr *Tracker) Observe(k SeriesKey, period time.Time, v Verdict) *Alert {
 		}
 		sum := sha256.Sum256([]byte(name + "|" + period.UTC().Format(time.RFC3339)))
 		a = &Alert{ID: hex.EncodeToString(sum[:8]), Series: k, Version: 1, State: Opened, Severity: v.Severity,
-			OpenedAt: period, PeriodStart: period, Observed: v.Observed, Expected: v.Expected, Upper: v.Upper, Peak: v.Observed}
+			OpenedAt: period, PeriodStart: period, Observed: v.Observed, Expected: v.Expected, Upper: v.Upper, Peak: v.Observed, seen: period}
 		tr.open[name] = a
 		c := *a
 		return &c
 	}
-	if !period.After(a.PeriodStart) && a.PeriodStart != a.OpenedAt {
-		return nil // a period already judged (a replay): no second message
+	if !period.After(a.seen) {
+		return nil // a period already judged (a replay): no second message, no second count
 	}
+	a.seen = period
 	if v.Severity == SeverityNone {
 		a.quiet++
 		if a.quiet < tr.ResolveAfter {

@@ -62,3 +62,22 @@ func TestRestoreDoesNotReopen(t *testing.T) {
 		t.Fatalf("a replayed period sent a second message: %+v", c)
 	}
 }
+
+// A replayed quiet period is not counted twice: only new periods move an alert towards
+// resolution.
+func TestReplayedQuietPeriodDoesNotResolve(t *testing.T) {
+	tr := NewTracker(2)
+	if c := tr.Observe(key, day(0), v(160, SeverityWarning)); c == nil {
+		t.Fatal("not opened")
+	}
+	tr.Observe(key, day(1), v(90, SeverityNone))
+	if c := tr.Observe(key, day(1), v(90, SeverityNone)); c != nil {
+		t.Fatalf("the same quiet day, replayed, changed the alert: %+v", c)
+	}
+	if len(tr.Open()) != 1 {
+		t.Fatal("resolved by a replayed period")
+	}
+	if c := tr.Observe(key, day(2), v(90, SeverityNone)); c == nil || c.State != Resolved {
+		t.Fatalf("second quiet day: %+v", c)
+	}
+}
