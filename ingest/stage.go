@@ -22,12 +22,6 @@ import (
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
-// Producer is the part of kafka.Writer the stage needs; WriteMessages must return only once
-// every message is acknowledged.
-type Producer interface {
-	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
-}
-
 // Config of the ingest stage.
 type Config struct {
 	// Topics names the topics. Required (the prefix).
@@ -39,7 +33,7 @@ type Config struct {
 	// Sealer encrypts rejected records for the DLQ. Required.
 	Sealer *dlq.Sealer
 	// Producer writes vigia.anon and vigia.dlq. Required.
-	Producer Producer
+	Producer stream.Producer
 	// Metrics, when set, counts records out and DLQ reasons.
 	Metrics *metrics.Metrics
 	// Log receives notable events; records' content is never logged.

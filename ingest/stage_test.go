@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/dlq"
 	"github.com/vigia-observatory/vigia/internal/secrets"
+	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
 	"github.com/vigia-observatory/vigia/processors/anonymize"
 	"github.com/vigia-observatory/vigia/schemas"
@@ -35,7 +36,7 @@ func (f *fakeProducer) WriteMessages(_ context.Context, msgs ...kafka.Message) e
 	return nil
 }
 
-func newStage(t *testing.T, prod Producer) *Stage {
+func newStage(t *testing.T, prod stream.Producer) *Stage {
 	t.Helper()
 	ps, err := schemas.RegionPoints()
 	if err != nil {

@@ -19,6 +19,7 @@ type Metrics struct {
 	StateBytes  *prometheus.GaugeVec     // stage, partition
 	Evictions   *prometheus.CounterVec   // stage
 	Duplicates  *prometheus.CounterVec   // kind (exact, semantic)
+	Undecodable *prometheus.CounterVec   // stage: internal records that could not be decoded
 	TooLate     *prometheus.CounterVec   // resolution
 	Late        prometheus.Counter
 	WMDelay     *prometheus.GaugeVec // stage, partition: seconds between wall clock and watermark
@@ -39,6 +40,7 @@ func New(reg prometheus.Registerer) *Metrics {
 		StateBytes:  prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigia_state_bytes", Help: "Estimated bytes held in a stage's state."}, []string{"stage", "partition"}),
 		Evictions:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_state_evictions_total", Help: "State entries evicted early because the memory bound was reached."}, []string{"stage"}),
 		Duplicates:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_duplicates_total", Help: "Records dropped as duplicates, by kind."}, []string{"kind"}),
+		Undecodable: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_undecodable_total", Help: "Internal records (vigia.anon, vigia.clean) that could not be decoded: skipped, left in their topic, logged."}, []string{"stage"}),
 		TooLate:     prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_window_too_late_total", Help: "Events beyond the allowed lateness: stored, not counted in streaming windows."}, []string{"resolution"}),
 		Late:        prometheus.NewCounter(prometheus.CounterOpts{Name: "vigia_window_late_total", Help: "Late events within the allowed lateness that re-emitted a closed window."}),
 		WMDelay:     prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigia_watermark_delay_seconds", Help: "Wall clock minus the partition's event-time watermark."}, []string{"stage", "partition"}),
@@ -46,7 +48,7 @@ func New(reg prometheus.Registerer) *Metrics {
 	}
 	if reg != nil {
 		reg.MustRegister(m.In, m.Out, m.DLQ, m.Lag, m.BatchSize, m.InsertTime, m.Retries, m.StateKeys,
-			m.StateBytes, m.Evictions, m.Duplicates, m.TooLate, m.Late, m.WMDelay, m.CommitFails)
+			m.StateBytes, m.Evictions, m.Duplicates, m.Undecodable, m.TooLate, m.Late, m.WMDelay, m.CommitFails)
 	}
 	return m
 }

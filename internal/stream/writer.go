@@ -2,6 +2,7 @@ package stream
 
 import (
 	"bytes"
+	"context"
 	"hash/fnv"
 	"slices"
 	"strconv"
@@ -9,6 +10,12 @@ import (
 
 	"github.com/segmentio/kafka-go"
 )
+
+// Producer is the part of kafka.Writer the stages need; WriteMessages must return only once
+// every message is acknowledged.
+type Producer interface {
+	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
+}
 
 // NewWriter returns a producer for any of Vigía's topics (the topic is set per message),
 // acknowledged by all in-sync replicas and partitioned by PointBalancer. WriteMessages returns

@@ -17,11 +17,6 @@ import (
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
-// Producer is the part of kafka.Writer the stage needs.
-type Producer interface {
-	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
-}
-
 // Config of the dedup stage.
 type Config struct {
 	// Topics names the topics. Required.
@@ -40,7 +35,7 @@ type Config struct {
 	// state when it is assigned. Default State.Horizon + 1 day.
 	RebuildWindow time.Duration
 	// Producer writes vigia.clean. Required.
-	Producer Producer
+	Producer stream.Producer
 	// Metrics, when set, counts duplicates and state size.
 	Metrics *metrics.Metrics
 	// Log receives notable events.
@@ -213,7 +208,7 @@ func (p *partition) count(out, exact, semantic, corrupt int) {
 	m.Out.WithLabelValues("dedup", "clean").Add(float64(out))
 	m.Duplicates.WithLabelValues("exact").Add(float64(exact))
 	m.Duplicates.WithLabelValues("semantic").Add(float64(semantic))
-	m.Duplicates.WithLabelValues("corrupt").Add(float64(corrupt))
+	m.Undecodable.WithLabelValues("dedup").Add(float64(corrupt))
 	m.Evictions.WithLabelValues("dedup").Add(float64(p.state.Evictions - p.evicted))
 	p.evicted = p.state.Evictions
 	m.StateKeys.WithLabelValues("dedup", p.label).Set(float64(p.state.Len()))

@@ -69,7 +69,6 @@ type partition struct {
 	next      int64 // offset after the last record added
 	lastFlush time.Time
 	ev        schemas.CleanEvent
-	corrupt   int
 	reported  [3]int // too late (hour, day) and late already counted in metrics
 }
 
@@ -83,7 +82,9 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			continue
 		}
 		if err := p.ev.UnmarshalBinary(m.Value); err != nil {
-			p.corrupt++
+			if m := p.s.cfg.Metrics; m != nil {
+				m.Undecodable.WithLabelValues("window").Inc()
+			}
 			p.s.cfg.Log.Error().Str("topic", p.topic).Int("partition", p.part).Int64("offset", m.Offset).Msg("undecodable clean record not counted")
 			continue
 		}

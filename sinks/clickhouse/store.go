@@ -96,6 +96,9 @@ func (p *storePartition) decodeEvent(ctx context.Context, msgs []kafka.Message) 
 		rows = append(rows, schemas.CleanEvent{})
 		if err := rows[len(rows)-1].UnmarshalBinary(msgs[i].Value); err != nil {
 			rows = rows[:len(rows)-1]
+			if m := p.s.cfg.Metrics; m != nil {
+				m.Undecodable.WithLabelValues("store").Inc()
+			}
 			p.s.cfg.Log.Error().Str("topic", p.topic).Int64("offset", msgs[i].Offset).Msg("undecodable clean record not stored")
 		}
 	}
