@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"strings"
 	"time"
 
 	"github.com/valyala/fastjson"
@@ -197,7 +198,7 @@ func enumOf(v *fastjson.Value, path string, names []string, errs *Errors) int {
 			return i
 		}
 	}
-	errs.add(path, BadEnum, path+" must be one of "+joinNames(names[1:]))
+	errs.add(path, BadEnum, path+" must be one of "+strings.Join(names[1:], ", "))
 	return 0
 }
 
@@ -223,17 +224,6 @@ func boolOf(v *fastjson.Value, path string, errs *Errors) Tri {
 	}
 	errs.add(path, BadType, path+" must be true or false")
 	return TriUnset
-}
-
-func joinNames(names []string) string {
-	s := ""
-	for i, n := range names {
-		if i > 0 {
-			s += ", "
-		}
-		s += n
-	}
-	return s
 }
 
 // countryCodes interns the ISO codes: looking a []byte up with string(b) does not allocate,

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -93,7 +94,7 @@ func parsePoint(rec []string) (*Point, error) {
 	if !IsCountry(p.Country) {
 		return nil, fmt.Errorf("point %s: country %q is not ISO 3166-1 alpha-3", p.ID, p.Country)
 	}
-	if !contains(PointKinds, p.Kind) {
+	if !slices.Contains(PointKinds, p.Kind) {
 		return nil, fmt.Errorf("point %s: kind %q must be one of %s", p.ID, p.Kind, strings.Join(PointKinds, ", "))
 	}
 	var err error
@@ -121,15 +122,6 @@ func (ps *Points) All() []*Point { return ps.order }
 
 // Len is the number of points.
 func (ps *Points) Len() int { return len(ps.order) }
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 // Checksum identifies the registry's content, so storage can tell whether it changed.
 func (ps *Points) Checksum() string {

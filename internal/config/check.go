@@ -68,13 +68,18 @@ func (p *Pipeline) validate(bad badFunc) {
 			bad("pipeline.destinations", "%q must be an ISO 3166-1 alpha-3 code in upper case", c)
 		}
 	}
-	for key, d := range map[string]time.Duration{
-		"pipeline.shutdown_grace": p.Shutdown, "pipeline.batch_wait": p.BatchWait, "pipeline.dedup_horizon": p.DedupHorizon,
-		"pipeline.dedup_tolerance": p.DedupTolerance, "pipeline.watermark_delay": p.WatermarkDelay,
-		"pipeline.idle_timeout": p.IdleTimeout, "pipeline.allowed_lateness": p.AllowedLateness,
-		"pipeline.window_flush": p.WindowFlush, "pipeline.insert_wait": p.InsertWait,
+	// In file order, so the message lists problems in a stable order.
+	for _, kv := range []struct {
+		key string
+		d   time.Duration
+	}{
+		{"pipeline.shutdown_grace", p.Shutdown}, {"pipeline.batch_wait", p.BatchWait},
+		{"pipeline.dedup_horizon", p.DedupHorizon}, {"pipeline.dedup_tolerance", p.DedupTolerance},
+		{"pipeline.watermark_delay", p.WatermarkDelay}, {"pipeline.idle_timeout", p.IdleTimeout},
+		{"pipeline.allowed_lateness", p.AllowedLateness}, {"pipeline.window_flush", p.WindowFlush},
+		{"pipeline.insert_wait", p.InsertWait},
 	} {
-		positiveDur(bad, key, d)
+		positiveDur(bad, kv.key, kv.d)
 	}
 	positive(bad, "pipeline.batch_size", p.BatchSize, 1, 100_000)
 	positive(bad, "pipeline.dedup_max_keys", p.DedupMaxKeys, 1000, 1_000_000_000)

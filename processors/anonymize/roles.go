@@ -1,6 +1,10 @@
 package anonymize
 
-import "github.com/vigia-observatory/vigia/schemas"
+import (
+	"slices"
+
+	"github.com/vigia-observatory/vigia/schemas"
+)
 
 // Role derives the role of an event at a point, by this table (first matching row wins; it is
 // also in docs/DESIGN.md):
@@ -24,7 +28,7 @@ func Role(ev *schemas.Event, pointCountry string, destinations []string) schemas
 		return schemas.Origin
 	case ev.DestinationCountry != "" && ev.DestinationCountry == pointCountry:
 		return schemas.Destination
-	case ev.DestinationCountry == "" && in(destinations, pointCountry):
+	case ev.DestinationCountry == "" && slices.Contains(destinations, pointCountry):
 		return schemas.Destination
 	}
 	return schemas.Transit
@@ -52,13 +56,4 @@ func Category(ev *schemas.Event, age int, ageKnown bool) schemas.Category {
 		return schemas.AccompaniedMinor
 	}
 	return schemas.SingleAdult
-}
-
-func in(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
