@@ -16,6 +16,7 @@ import (
 type backtestOpts struct {
 	resolution, method, format string
 	minCount                   float64
+	poissonFloor               bool
 }
 
 func newBacktestCmd() *cobra.Command {
@@ -36,7 +37,8 @@ period in order.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return backtest(cmd.OutOrStdout(), args[0], o) },
 	}
 	cmd.Flags().StringVar(&o.resolution, "resolution", "month", "period of the series: hour, day, week or month")
-	cmd.Flags().StringVar(&o.method, "method", surge.DefaultDetector().Method, "detector: C1, C2, C3 (EARS, as R's surveillance::earsC) or seasonal (quasi-Poisson on the same season of past cycles)")
+	cmd.Flags().StringVar(&o.method, "method", surge.DefaultDetector().Method, "detector: C1, C2, C3 (EARS, as R's surveillance::earsC), seasonal (quasi-Poisson on the same season of past cycles) or EWMA")
+	cmd.Flags().BoolVar(&o.poissonFloor, "poisson-floor", surge.DefaultDetector().PoissonFloor, "keep the EARS standard deviation at least sqrt(mean); --poisson-floor=false gives R's exact EARS")
 	cmd.Flags().StringVar(&o.format, "format", "text", "output: text, csv (t,observed,expected,upper,alarm,severity) or json")
 	cmd.Flags().Float64Var(&o.minCount, "min-count", 5, "least observed count that can raise a severity level")
 	return cmd
@@ -59,7 +61,7 @@ func backtest(w io.Writer, path string, o backtestOpts) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	d := surge.Detector{Method: o.method, Frequency: frequency[res], MinCount: o.minCount}
+	d := surge.Detector{Method: o.method, Frequency: frequency[res], MinCount: o.minCount, PoissonFloor: o.poissonFloor}
 	type row struct {
 		Series   string  `json:"series,omitempty"`
 		T        string  `json:"t"`

@@ -18,8 +18,9 @@ func (s Severity) String() string { return [...]string{"none", "watch", "warning
 // method, the error rates of the three severity levels, and the least count worth a level.
 // A period alarms (opens or feeds an alert) from the warning level; watch only draws the band.
 type Detector struct {
-	// Method is C1, C2 or C3 (EARS, as surveillance::earsC) or seasonal (quasi-Poisson on the
-	// same season of past cycles). Default C2.
+	// Method is C1, C2 or C3 (EARS, as surveillance::earsC), seasonal (quasi-Poisson on the
+	// same season of past cycles) or EWMA (a smoothed count against a C2-like baseline).
+	// Default C2.
 	Method string
 	// Frequency is the periods per cycle, for seasonal: 12 months, 52 weeks, 7 days, 24 hours.
 	Frequency int
@@ -30,11 +31,18 @@ type Detector struct {
 	// MinCount is the least observed count that can raise any level: a rise from 1 to 4 is
 	// not a surge. Default 5.
 	MinCount float64
+	// PoissonFloor keeps the EARS standard deviation at least sqrt(mean) (see EARS). EWMA
+	// always has it; seasonal models overdispersion itself.
+	PoissonFloor bool
 }
 
-// DefaultDetector is what Vigía uses unless configured otherwise: EARS C2 (a two-period gap
-// keeps the start of a surge out of its own baseline).
-func DefaultDetector() Detector { return Detector{Method: "C2"} }
+// DefaultDetector is what Vigía uses unless configured otherwise, live and in backtests:
+// EARS C2 (a two-period gap keeps the start of a surge out of its own baseline) with the
+// Poisson floor on its standard deviation.
+func DefaultDetector() Detector { return Detector{Method: "C2", PoissonFloor: true} }
+
+// Methods lists the accepted Method names.
+var Methods = []string{"C1", "C2", "C3", "seasonal", "EWMA"}
 
 // Verdict is a period judged at every level; Upper is the warning level's bound.
 type Verdict struct {
@@ -49,6 +57,7 @@ type method interface {
 
 func (e EARS) first() int     { return e.First() }
 func (s Seasonal) first() int { return s.First() }
+
 
 func (d Detector) withDefaults() (Detector, method, error) {
 	if d.Method == "" {
@@ -66,11 +75,18 @@ func (d Detector) withDefaults() (Detector, method, error) {
 	if d.MinCount == 0 {
 		d.MinCount = 5
 	}
-	if d.Method == "seasonal" {
+	switch d.Method {
+	case "seasonal":
 		s, err := Seasonal{Frequency: d.Frequency}.withDefaults()
 		return d, s, err
+	case "EWMA":
+		e, err := EWMA{}.withDefaults()
+		return d, e, err
 	}
-	e, err := EARS{Method: d.Method}.withDefaults()
+	e, err := EARS{Method: d.Method, PoissonFloor: d.PoissonFloor}.withDefaults()
+	if err != nil {
+		err = fmt.Errorf("method %q: must be one of C1, C2, C3, seasonal, EWMA", d.Method)
+	}
 	return d, e, err
 }
 

@@ -35,7 +35,7 @@ func TestDetectorLevels(t *testing.T) {
 		last float64
 		want Severity
 	}{{101, SeverityNone}, {106, SeverityWatch}, {108, SeverityWarning}, {112, SeverityAlert}} {
-		vs, err := DefaultDetector().Run(append(y, tc.last))
+		vs, err := Detector{Method: "C2"}.Run(append(y, tc.last))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,5 +51,59 @@ func TestDetectorLevels(t *testing.T) {
 	}
 	if _, err := (Detector{Method: "C1", Levels: [3]float64{0.01, 0.05, 0.001}}).Run(y); err == nil {
 		t.Error("inverted levels accepted")
+	}
+}
+
+// TestPoissonFloor: seven quiet days that happen to be nearly flat do not make an ordinary
+// count an alarm: the band is at least the count's own Poisson noise.
+func TestPoissonFloor(t *testing.T) {
+	y := []float64{100, 101, 100, 99, 100, 101, 100, 100, 99, 100, 116}
+	bare, _ := Detector{Method: "C2"}.Run(y)
+	floored, _ := DefaultDetector().Run(y)
+	if !bare[len(bare)-1].Alarm || floored[len(floored)-1].Alarm {
+		t.Errorf("116 after a flat 100: bare alarm %v (want true), floored alarm %v (want false, upper %.1f)",
+			bare[len(bare)-1].Alarm, floored[len(floored)-1].Alarm, floored[len(floored)-1].Upper)
+	}
+	y[len(y)-1] = 140
+	floored, _ = DefaultDetector().Run(y)
+	if !floored[len(floored)-1].Alarm {
+		t.Errorf("140 after a flat 100 did not alarm (upper %.1f)", floored[len(floored)-1].Upper)
+	}
+}
+
+// TestEWMA: a sustained moderate rise that no single period shows above C2's band alarms
+// under EWMA, and a quiet series does not.
+func TestEWMA(t *testing.T) {
+	base := []float64{100, 96, 104, 99, 101, 97, 103, 100, 98, 102}
+	quiet, err := Detector{Method: "EWMA"}.Run(append(base, 101, 99, 102))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range quiet {
+		if v.Severity != SeverityNone {
+			t.Errorf("quiet period %d: %v (observed %v upper %.1f)", v.Index, v.Severity, v.Observed, v.Upper)
+		}
+	}
+	rise := append(append([]float64(nil), base...), 125, 126, 127)
+	ewma, _ := Detector{Method: "EWMA"}.Run(rise)
+	c2, _ := DefaultDetector().Run(rise)
+	if last := ewma[len(ewma)-1]; !last.Alarm {
+		t.Errorf("EWMA missed a sustained +25%%: upper %.1f", last.Upper)
+	}
+	if c2[len(c2)-3].Alarm {
+		t.Errorf("C2 alarmed on the first +25%% period: the test series is not the intended one")
+	}
+	// Upper is on the count scale: the count that would have reached the limit alarms, a
+	// little less does not.
+	last := ewma[len(ewma)-1]
+	for _, c := range []struct {
+		y    float64
+		want bool
+	}{{last.Upper + 0.01, true}, {last.Upper - 0.01, false}} {
+		rise[len(rise)-1] = c.y
+		vs, _ := Detector{Method: "EWMA"}.Run(rise)
+		if vs[len(vs)-1].Alarm != c.want {
+			t.Errorf("count %.2f against upper %.2f: alarm %v", c.y, last.Upper, !c.want)
+		}
 	}
 }

@@ -23,6 +23,11 @@ type EARS struct {
 	// MinSigma is the least standard deviation used, so a flat baseline does not divide by
 	// zero. Default 0, as in surveillance.
 	MinSigma float64
+	// PoissonFloor keeps the standard deviation at least the square root of the baseline
+	// mean, a count's own Poisson noise: seven periods can look flat by chance, and EARS on a
+	// falsely narrow band cries wolf on ordinary noise. Off in surveillance (and so in the
+	// cross-check with R); on in Vigía's default detector.
+	PoissonFloor bool
 }
 
 // Period is the verdict for one period of a series.
@@ -104,10 +109,10 @@ func (e EARS) at(y []float64, t int, alpha float64) Period {
 	switch e.Method {
 	case "C1":
 		mean, sd := meanSD(y[t-e.Baseline : t])
-		p.Expected, p.Upper = mean, mean+z*math.Max(sd, e.MinSigma)
+		p.Expected, p.Upper = mean, mean+z*e.sigma(mean, sd)
 	case "C2":
 		mean, sd := e.c2Ref(y, t)
-		p.Expected, p.Upper = mean, mean+z*math.Max(sd, e.MinSigma)
+		p.Expected, p.Upper = mean, mean+z*e.sigma(mean, sd)
 	case "C3":
 		// As surveillance computes it: the bound is the observed count plus sigma times what
 		// the two previous C2 exceedances leave of the threshold, floored at 0; so a period
@@ -116,7 +121,7 @@ func (e EARS) at(y []float64, t int, alpha float64) Period {
 		lag2 := math.Max(0, e.c2Stat(y, t-2)-1)
 		lag1 := math.Max(0, e.c2Stat(y, t-1)-1)
 		p.Expected = mean
-		p.Upper = math.Max(0, y[t]+math.Max(sd, e.MinSigma)*(z-(lag2+lag1)))
+		p.Upper = math.Max(0, y[t]+e.sigma(mean, sd)*(z-(lag2+lag1)))
 	}
 	p.Alarm = p.Observed > p.Upper // false when Upper is NaN, where R gives NA
 	return p
@@ -129,7 +134,17 @@ func (e EARS) c2Ref(y []float64, t int) (float64, float64) {
 
 func (e EARS) c2Stat(y []float64, t int) float64 {
 	mean, sd := e.c2Ref(y, t)
-	return (y[t] - mean) / math.Max(sd, e.MinSigma)
+	return (y[t] - mean) / e.sigma(mean, sd)
+}
+
+// sigma is the standard deviation used: at least MinSigma, and with PoissonFloor at least
+// sqrt(mean).
+func (e EARS) sigma(mean, sd float64) float64 {
+	sd = math.Max(sd, e.MinSigma)
+	if e.PoissonFloor {
+		sd = math.Max(sd, math.Sqrt(math.Max(mean, 0)))
+	}
+	return sd
 }
 
 // meanSD is the mean and the sample standard deviation (n-1), as R's mean and sd.
