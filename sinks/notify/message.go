@@ -6,31 +6,17 @@ package notify
 import (
 	"fmt"
 	"strings"
-	"time"
+
+	"github.com/vigia-observatory/vigia/schemas"
 )
 
-// Message is what a ministry receives for one lifecycle change of one alert.
+// Message is what a ministry receives for one lifecycle change of one alert: the change as
+// published on vigia.alerts (schemas.AlertChange, its fields at the top level of the JSON)
+// and its text in Spanish and English.
 type Message struct {
-	AlertID     string    `json:"alert_id"`
-	Version     int       `json:"version"`
-	State       string    `json:"state"`    // opened, updated, resolved
-	Severity    string    `json:"severity"` // watch, warning, alert
-	PointID     string    `json:"point_id,omitempty"`
-	PointName   string    `json:"point_name,omitempty"`
-	Country     string    `json:"country"`
-	Role        string    `json:"role"` // origin, transit, destination
-	Type        string    `json:"type"` // crossing, detention, return
-	Population  string    `json:"population"`
-	Resolution  string    `json:"resolution"`
-	PeriodStart time.Time `json:"period_start"`
-	PeriodEnd   time.Time `json:"period_end"`
-	Observed    float64   `json:"observed"`
-	Expected    float64   `json:"expected"`
-	Upper       float64   `json:"upper"`
-	Factor      float64   `json:"factor"`
-	Dashboard   string    `json:"dashboard_url,omitempty"`
-	TextES      string    `json:"text_es"`
-	TextEN      string    `json:"text_en"`
+	schemas.AlertChange
+	TextES string `json:"text_es"`
+	TextEN string `json:"text_en"`
 }
 
 // IdempotencyKey is the same for every delivery of one change, so a receiver that sees it
@@ -44,6 +30,8 @@ var (
 	rolesES  = map[string]string{"origin": "origen", "transit": "tránsito", "destination": "destino"}
 	typesES  = map[string]string{"crossing": "cruces", "detention": "detenciones", "return": "retornos"}
 	typesEN  = map[string]string{"crossing": "crossings", "detention": "detentions", "return": "returns"}
+	popES    = map[string]string{"minors": " de menores", "unaccompanied": " de menores no acompañados"}
+	popEN    = map[string]string{"minors": " of minors", "unaccompanied": " of unaccompanied minors"}
 )
 
 // WithText fills the Spanish and English texts from the message's figures.
@@ -55,11 +43,16 @@ func (m Message) WithText() Message {
 		where += " (" + m.Country + ")"
 	}
 	period := m.PeriodStart.UTC().Format("2006-01-02 15:04") + " – " + m.PeriodEnd.UTC().Format("2006-01-02 15:04") + " UTC"
+	whoES, whoEN := typesES[m.Type]+popES[m.Population], typesEN[m.Type]+popEN[m.Population]
+	if m.Nationality != "" {
+		whoES += " de nacionalidad " + m.Nationality
+		whoEN += " of " + m.Nationality + " nationals"
+	}
 	var es, en strings.Builder
 	fmt.Fprintf(&es, "Alerta de flujo migratorio %s, nivel %s: %s en %s, punto de %s. Observado %.0f frente a %.0f esperado (x%.1f; umbral %.0f), periodo %s.",
-		statesES[m.State], sevES[m.Severity], typesES[m.Type], where, rolesES[m.Role], m.Observed, m.Expected, m.Factor, m.Upper, period)
+		statesES[m.State], sevES[m.Severity], whoES, where, rolesES[m.Role], m.Observed, m.Expected, m.Factor, m.Upper, period)
 	fmt.Fprintf(&en, "Migration flow alert %s, level %s: %s at %s, %s point. Observed %.0f against %.0f expected (x%.1f; threshold %.0f), period %s.",
-		statesEN[m.State], m.Severity, typesEN[m.Type], where, m.Role, m.Observed, m.Expected, m.Factor, m.Upper, period)
+		statesEN[m.State], m.Severity, whoEN, where, m.Role, m.Observed, m.Expected, m.Factor, m.Upper, period)
 	if m.Dashboard != "" {
 		fmt.Fprintf(&es, " Tablero: %s", m.Dashboard)
 		fmt.Fprintf(&en, " Dashboard: %s", m.Dashboard)

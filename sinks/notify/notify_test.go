@@ -13,15 +13,17 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"github.com/vigia-observatory/vigia/schemas"
 )
 
 var secret = []byte("ministry-shared-secret")
 
 func msg(id string, version int) Message {
-	return Message{AlertID: id, Version: version, State: "opened", Severity: "alert", PointID: "pan-lajas-blancas",
+	return Message{AlertChange: schemas.AlertChange{Schema: schemas.AlertSchemaName, AlertID: id, Version: version, State: "opened", Severity: "alert", PointID: "pan-lajas-blancas",
 		PointName: "Lajas Blancas", Country: "PAN", Role: "transit", Type: "crossing", Population: "all",
 		Resolution: "day", PeriodStart: time.Date(2023, 8, 14, 5, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2023, 8, 15, 5, 0, 0, 0, time.UTC),
-		Observed: 3100, Expected: 1200, Upper: 1650, Factor: 2.6, Dashboard: "https://grafana.example/d/point?var-point=pan-lajas-blancas"}.WithText()
+		Observed: 3100, Expected: 1200, Upper: 1650, Factor: 2.6, Dashboard: "https://grafana.example/d/point?var-point=pan-lajas-blancas"}}.WithText()
 }
 
 // receiver records verified deliveries; it fails the first `fail` requests.
@@ -104,9 +106,9 @@ func TestRouterIsolatesRoutes(t *testing.T) {
 	defer ls.Close()
 	var failures atomic.Int32
 	r := NewRouter([]Route{
-		{Name: "dead", Match: Match{Country: "PAN"}, Sender: &Webhook{URL: ds.URL, Secret: secret, Timeout: 30 * time.Second}},
-		{Name: "live", Match: Match{Country: "PAN", MinSeverity: "alert"}, Sender: &Webhook{URL: ls.URL, Secret: secret}},
-		{Name: "other-country", Match: Match{Country: "HND"}, Sender: &Webhook{URL: ls.URL, Secret: secret}},
+		{Name: "dead", Match: Match{Country: []string{"PAN"}}, Sender: &Webhook{URL: ds.URL, Secret: secret, Timeout: 30 * time.Second}},
+		{Name: "live", Match: Match{Country: []string{"PAN"}, MinSeverity: "alert"}, Sender: &Webhook{URL: ls.URL, Secret: secret}},
+		{Name: "other-country", Match: Match{Country: []string{"HND"}}, Sender: &Webhook{URL: ls.URL, Secret: secret}},
 	}, 10, zerolog.Nop(), func(Route, Message, error) { failures.Add(1) })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"slices"
 	"sync"
 
 	"github.com/rs/zerolog"
@@ -13,12 +14,12 @@ type Sender interface {
 	Send(ctx context.Context, m Message) error
 }
 
-// Match selects the alerts of a route; empty fields match everything.
+// Match selects the alerts of a route; an empty list matches everything.
 type Match struct {
-	Country     string
-	Role        string
-	Type        string
-	MinSeverity string // watch, warning or alert; default warning
+	Country     []string `yaml:"country"`      // ISO 3166-1 alpha-3 codes
+	Role        []string `yaml:"role"`         // origin, transit, destination
+	Type        []string `yaml:"type"`         // crossing, detention, return
+	MinSeverity string   `yaml:"min_severity"` // watch, warning or alert; default warning
 }
 
 var severityRank = map[string]int{"watch": 1, "warning": 2, "alert": 3}
@@ -28,8 +29,9 @@ func (mt Match) matches(m Message) bool {
 	if min == "" {
 		min = "warning"
 	}
-	return (mt.Country == "" || mt.Country == m.Country) && (mt.Role == "" || mt.Role == m.Role) &&
-		(mt.Type == "" || mt.Type == m.Type) && severityRank[m.Severity] >= severityRank[min]
+	any := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+	return any(mt.Country, m.Country) && any(mt.Role, m.Role) && any(mt.Type, m.Type) &&
+		severityRank[m.Severity] >= severityRank[min]
 }
 
 // Route sends the matching alerts to one ministry.
