@@ -17,6 +17,7 @@ type backtestOpts struct {
 	resolution, method, format string
 	minCount                   float64
 	poissonFloor               bool
+	baseline                   int
 }
 
 func newBacktestCmd() *cobra.Command {
@@ -27,10 +28,12 @@ func newBacktestCmd() *cobra.Command {
 		Long: `Backtest reads a CSV with the columns t,n (optionally a series column: each series is
 judged alone), runs the same detector code as the live pipeline at the given resolution and
 method, and prints every judged period: observed, expected, the upper bound and alarm at the
-warning level (for C1, C2 and C3 exactly R's surveillance verdict, apart from counts under
---min-count), and severity (none, watch,
-warning, alert; below --min-count none).
-The defaults are the live pipeline's. t is written per resolution: hour 2023-08-14T09,
+warning level, and severity (none, watch, warning, alert; below --min-count none). With
+--resolution week or month --poisson-floor=false --min-count 0, C1, C2 and C3 give exactly
+R's surveillance::earsC verdicts.
+The defaults are the live pipeline's: at day and hour, C2 over 28 periods with the Poisson
+floor and levels 0.001 / 0.00001 / 0.000001 (watch / warning / alert); at week and month,
+which are not judged live, C2 at R's levels (0.01 / 0.001 / 0.0001) with the floor. t is written per resolution: hour 2023-08-14T09,
 day and week 2023-08-14 (a week by its first day), month 2023-08; the series must have every
 period in order.`,
 		Args: cobra.ExactArgs(1),
@@ -38,6 +41,7 @@ period in order.`,
 	}
 	cmd.Flags().StringVar(&o.resolution, "resolution", "month", "period of the series: hour, day, week or month")
 	cmd.Flags().StringVar(&o.method, "method", surge.DefaultDetector().Method, "detector: C1, C2, C3 (EARS, as R's surveillance::earsC), seasonal (quasi-Poisson on the same season of past cycles) or EWMA")
+	cmd.Flags().IntVar(&o.baseline, "baseline", 0, "reference periods of C1, C2, C3 and EWMA (default: 28 for day and hour, as live; 7 for week and month, as R)")
 	cmd.Flags().BoolVar(&o.poissonFloor, "poisson-floor", surge.DefaultDetector().PoissonFloor, "keep the EARS standard deviation at least sqrt(mean); --poisson-floor=false gives R's exact EARS")
 	cmd.Flags().StringVar(&o.format, "format", "text", "output: text, csv (t,observed,expected,upper,alarm,severity) or json")
 	cmd.Flags().Float64Var(&o.minCount, "min-count", 5, "least observed count that can raise a severity level")
@@ -61,7 +65,14 @@ func backtest(w io.Writer, path string, o backtestOpts) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	d := surge.Detector{Method: o.method, Frequency: frequency[res], MinCount: o.minCount, PoissonFloor: o.poissonFloor}
+	d := surge.DefaultDetector()
+	if res == surge.Daily || res == surge.Hourly {
+		d = surge.LiveDetector() // exactly what the live pipeline judges these windows with
+	}
+	d.Method, d.Frequency, d.MinCount, d.PoissonFloor = o.method, frequency[res], o.minCount, o.poissonFloor
+	if o.baseline > 0 {
+		d.Baseline = o.baseline
+	}
 	type row struct {
 		Series   string  `json:"series,omitempty"`
 		T        string  `json:"t"`

@@ -27,10 +27,11 @@ import (
 	"github.com/vigia-observatory/vigia/processors/anonymize"
 	"github.com/vigia-observatory/vigia/processors/dedup"
 	"github.com/vigia-observatory/vigia/schemas"
+	"github.com/vigia-observatory/vigia/sinks/notify"
 )
 
 // allStages in pipeline order.
-var allStages = []string{"ingest", "dedup", "window", "store"}
+var allStages = []string{"ingest", "dedup", "window", "store", "detect"}
 
 // pipeline is one running set of stages; tests run two in one process.
 type pipeline struct {
@@ -43,6 +44,9 @@ type pipeline struct {
 	writer  *kafka.Writer
 	sealer  *dlq.Sealer
 	points  *schemas.Points
+	router  *notify.Router // nil without a routes file
+	// cleanParts is the partition count of vigia.clean, which the detector must hear from.
+	cleanParts int
 }
 
 // runPipeline runs the selected stages until ctx ends, then flushes, commits and returns.
@@ -79,7 +83,7 @@ func runPipeline(ctx context.Context, cfg config.Config, stages []string, enviro
 			h, err = p.ingest()
 		case "dedup":
 			h, err = p.dedup()
-		case "window", "store":
+		case "window", "store", "detect":
 			if sinks == nil {
 				if sinks, err = p.openSinks(ctx); err != nil {
 					return err
@@ -98,6 +102,10 @@ func runPipeline(ctx context.Context, cfg config.Config, stages []string, enviro
 	if sinks != nil {
 		wg.Add(1)
 		go func() { defer wg.Done(); reportStats(ctx, sinks.conn, cfg.ClickHouse.Database, p.reg, stages) }()
+	}
+	if p.router != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); p.router.Run(ctx) }()
 	}
 	for _, s := range stages {
 		wg.Add(1)
@@ -127,6 +135,8 @@ func (p *pipeline) streamConfig(stage string) stream.Config {
 		c.Topics = fixed(p.names.Clean())
 	case "store":
 		c.Topics = fixed(p.names.Clean(), p.names.DLQ())
+	case "detect":
+		c.Topics = fixed(p.names.Progress())
 	}
 	return c
 }
@@ -160,7 +170,10 @@ func (p *pipeline) ensureTopics(ctx context.Context) error {
 		{Name: p.names.Anon(), Partitions: parts, ReplicationFactor: rf},
 		{Name: p.names.Clean(), Partitions: parts, ReplicationFactor: rf, Retention: cleanRetention},
 		{Name: p.names.DLQ(), Partitions: parts, ReplicationFactor: rf, Retention: 30 * 24 * time.Hour},
-		{Name: p.names.Alerts(), Partitions: 1, ReplicationFactor: rf},
+		// Alerts are few and are the observatory's record: kept for 400 days.
+		{Name: p.names.Alerts(), Partitions: 1, ReplicationFactor: rf, Retention: 400 * 24 * time.Hour},
+		// One partition: the consumer group makes exactly one process the detector.
+		{Name: p.names.Progress(), Partitions: 1, ReplicationFactor: rf, Compacted: true},
 	}
 	for _, a := range c.Pipeline.Agencies {
 		specs = append(specs, topics.Spec{Name: p.names.Raw(a), Partitions: parts, ReplicationFactor: rf})
@@ -173,6 +186,7 @@ func (p *pipeline) ensureTopics(ctx context.Context) error {
 	if err := errors.Join(err1, err2); err != nil {
 		return err
 	}
+	p.cleanParts = nc
 	if na != nc {
 		return fmt.Errorf("%s has %d partitions and %s %d: they must be equal, since dedup partition n writes and rebuilds from clean partition n", p.names.Anon(), na, p.names.Clean(), nc)
 	}

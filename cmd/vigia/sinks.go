@@ -24,6 +24,7 @@ type sinkSet struct {
 	events  *chsink.Batcher[schemas.CleanEvent]
 	dlq     *chsink.Batcher[dlq.Record]
 	windows *chsink.Batcher[window.Row]
+	alerts  *chsink.Batcher[schemas.AlertChange]
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -53,10 +54,14 @@ func (p *pipeline) openSinks(ctx context.Context) (*sinkSet, error) {
 	if s.windows, err = chsink.NewBatcher[window.Row](conn, chsink.WindowsTable{}, bc); err != nil {
 		return nil, err
 	}
+	bc.Reject = p.rejectTo("alerts")
+	if s.alerts, err = chsink.NewBatcher[schemas.AlertChange](conn, chsink.AlertsTable{}, bc); err != nil {
+		return nil, err
+	}
 	// The batchers stop only after the stages have flushed into them (close).
 	bctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	for _, run := range []func(context.Context){s.events.Run, s.dlq.Run, s.windows.Run} {
+	for _, run := range []func(context.Context){s.events.Run, s.dlq.Run, s.windows.Run, s.alerts.Run} {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); run(bctx) }()
 	}
@@ -70,15 +75,18 @@ func (s *sinkSet) close() {
 }
 
 func (p *pipeline) sinkStage(stage string, s *sinkSet) (stream.Handler, error) {
-	if stage == "store" {
+	switch stage {
+	case "store":
 		return chsink.NewStore(chsink.StoreConfig{Topics: p.names, Events: s.events, DLQ: s.dlq, Metrics: p.m, Log: p.log})
+	case "detect":
+		return p.detectStage(s)
 	}
 	return window.NewStage(window.StageConfig{
 		Aggregator: window.Config{AllowedLateness: p.cfg.Pipeline.AllowedLateness, Zone: p.zone},
 		Submit: func(ctx context.Context, rows []window.Row, source string) (stream.Ticket, error) {
 			return s.windows.Submit(ctx, rows, source)
 		},
-		FlushInterval: p.cfg.Pipeline.WindowFlush, Metrics: p.m, Log: p.log,
+		FlushInterval: p.cfg.Pipeline.WindowFlush, Progress: p.windowProgress, Metrics: p.m, Log: p.log,
 	})
 }
 

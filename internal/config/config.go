@@ -29,6 +29,54 @@ type Config struct {
 	Metrics Metrics `yaml:"metrics" envPrefix:"METRICS_"`
 	// Pipeline tunes the stages of `vigia run`.
 	Pipeline Pipeline `yaml:"pipeline" envPrefix:"PIPELINE_"`
+	// Surge tunes live surge detection and who is told.
+	Surge Surge `yaml:"surge" envPrefix:"SURGE_"`
+}
+
+// Surge configures the detect stage. The defaults are the ones `vigia backtest` uses.
+type Surge struct {
+	// Resolutions judged live: day and/or hour. Default [day].
+	Resolutions []string `yaml:"resolutions" env:"RESOLUTIONS" envSeparator:","`
+	// Method of series no class matches: C1, C2, C3, seasonal or EWMA. Default C2.
+	Method string `yaml:"method" env:"METHOD"`
+	// MinCount is the least count that can raise a severity level. Default 5.
+	MinCount float64 `yaml:"min_count" env:"MIN_COUNT"`
+	// Baseline is the reference periods of C1, C2, C3 and EWMA. Default 28.
+	Baseline int `yaml:"baseline" env:"BASELINE"`
+	// Levels are the one-sided error rates of watch, warning (opens an alert) and alert.
+	// Default [0.001, 0.00001, 0.000001]: strict, because hundreds of series are judged daily.
+	Levels []float64 `yaml:"levels" env:"LEVELS" envSeparator:","`
+	// ResolveAfter is the number of quiet periods that resolve an alert. Default 2.
+	ResolveAfter int `yaml:"resolve_after" env:"RESOLVE_AFTER"`
+	// TopNationalities get their own series per country, type and role. Default 5.
+	TopNationalities int `yaml:"top_nationalities" env:"TOP_NATIONALITIES"`
+	// Classes choose a method and thresholds for some series; the first match wins.
+	Classes []SurgeClass `yaml:"classes"`
+	// RoutesFile maps alerts to ministries (see sinks/notify.RoutesFile). Default none: alerts
+	// go to vigia.alerts and ClickHouse only.
+	RoutesFile string `yaml:"routes_file" env:"ROUTES_FILE"`
+	// DashboardURL is the Grafana base URL that messages link to. Default http://localhost:3000.
+	DashboardURL string `yaml:"dashboard_url" env:"DASHBOARD_URL"`
+}
+
+// SurgeClass selects series (empty = any) and the detector that judges them.
+type SurgeClass struct {
+	Name       string `yaml:"name"`
+	Level      string `yaml:"level"`      // point or country
+	Population string `yaml:"population"` // all, minors, unaccompanied
+	Role       string `yaml:"role"`
+	Type       string `yaml:"type"`
+	Method     string `yaml:"method"` // C1, C2, C3, seasonal, EWMA
+	// Levels are the one-sided error rates of watch, warning and alert. Default surge.levels.
+	Levels []float64 `yaml:"levels"`
+	// Baseline is the reference periods. Default surge.baseline.
+	Baseline int `yaml:"baseline"`
+	// MinCount. Default 5.
+	MinCount float64 `yaml:"min_count"`
+	// Frequency is the periods of a cycle, for seasonal: 7 for days, 24 for hours.
+	Frequency int `yaml:"frequency"`
+	// PoissonFloor keeps the EARS band at least sqrt(mean) wide. Default true.
+	PoissonFloor *bool `yaml:"poisson_floor"`
 }
 
 // Pipeline tunes the stages. Secrets are not here: the pseudonymization keys come from
@@ -135,6 +183,9 @@ func Default() Config {
 		},
 		Validation: Validation{MaxCount: 10000, MaxClockSkew: 15 * time.Minute},
 		Metrics:    Metrics{Listen: "127.0.0.1:9464"},
+		Surge: Surge{Resolutions: []string{"day"}, Method: "C2", MinCount: 5, Baseline: 28, Levels: []float64{0.001, 0.00001, 0.000001},
+			ResolveAfter: 2, TopNationalities: 5,
+			DashboardURL: "http://localhost:3000"},
 		Pipeline: Pipeline{
 			Shutdown: 30 * time.Second, BatchSize: 2000, BatchWait: 100 * time.Millisecond,
 			Destinations: []string{"USA", "CAN"}, DedupHorizon: 7 * 24 * time.Hour, DedupTolerance: time.Hour,
@@ -210,6 +261,7 @@ func (c *Config) Validate() error {
 		}
 	}
 	c.Pipeline.validate(bad)
+	c.Surge.validate(bad)
 	if len(errs) == 0 {
 		return nil
 	}

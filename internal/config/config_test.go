@@ -31,6 +31,14 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"max count", func(c *Config) { c.Validation.MaxCount = -1 }, "validation.max_count"},
 		{"skew", func(c *Config) { c.Validation.MaxClockSkew = 0 }, "validation.max_clock_skew"},
 		{"metrics", func(c *Config) { c.Metrics.Listen = "9464" }, "metrics.listen"},
+		{"surge resolution", func(c *Config) { c.Surge.Resolutions = []string{"month"} }, "surge.resolutions: \"month\" must be day or hour"},
+		{"surge method", func(c *Config) { c.Surge.Method = "C4" }, "surge.method"},
+		{"surge dashboard", func(c *Config) { c.Surge.DashboardURL = "grafana" }, "surge.dashboard_url"},
+		{"class method", func(c *Config) { c.Surge.Classes = []SurgeClass{{Name: "x", Method: "magic"}} }, "surge.classes[0] (x).method"},
+		{"class levels", func(c *Config) { c.Surge.Classes = []SurgeClass{{Name: "x", Levels: []float64{0.1}}} }, "surge.classes[0] (x).levels"},
+		{"class inverted levels", func(c *Config) { c.Surge.Classes = []SurgeClass{{Name: "x", Levels: []float64{0.001, 0.01, 0.1}}} }, "surge.classes[0] (x): severity levels"},
+		{"class seasonal", func(c *Config) { c.Surge.Classes = []SurgeClass{{Name: "x", Method: "seasonal"}} }, "surge.classes[0] (x).frequency"},
+		{"class role", func(c *Config) { c.Surge.Classes = []SurgeClass{{Name: "x", Role: "border"}} }, "surge.classes[0] (x).role"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := Default()

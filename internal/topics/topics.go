@@ -38,8 +38,8 @@ func (n Names) DLQ() string { return n.Prefix + ".dlq" }
 // Alerts holds surge alert lifecycle changes.
 func (n Names) Alerts() string { return n.Prefix + ".alerts" }
 
-// DedupChangelog is the compacted topic the dedup stage rebuilds its state from.
-func (n Names) DedupChangelog() string { return n.Prefix + ".dedup-changelog" }
+// Progress is the compacted one-partition topic of settled watermarks (schemas.Progress).
+func (n Names) Progress() string { return n.Prefix + ".progress" }
 
 // newClient returns a client with a transport of its own: kafka-go's shared DefaultTransport
 // caches cluster metadata for seconds, so a topic created a moment ago could be reported

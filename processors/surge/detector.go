@@ -1,6 +1,9 @@
 package surge
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // Severity of a period, from none to alert.
 type Severity int
@@ -31,15 +34,27 @@ type Detector struct {
 	// MinCount is the least observed count that can raise any level: a rise from 1 to 4 is
 	// not a surge. Default 5.
 	MinCount float64
+	// Baseline is the number of reference periods of C1, C2, C3 and EWMA. Default 7 (R's).
+	Baseline int
 	// PoissonFloor keeps the EARS standard deviation at least sqrt(mean) (see EARS). EWMA
 	// always has it; seasonal models overdispersion itself.
 	PoissonFloor bool
 }
 
-// DefaultDetector is what Vigía uses unless configured otherwise, live and in backtests:
-// EARS C2 (a two-period gap keeps the start of a surge out of its own baseline) with the
-// Poisson floor on its standard deviation.
+// DefaultDetector is what Vigía uses on weekly and monthly series (backtests): EARS C2 (a
+// two-period gap keeps the start of a surge out of its own baseline) at surveillance's
+// levels, with the Poisson floor.
 func DefaultDetector() Detector { return Detector{Method: "C2", PoissonFloor: true} }
+
+// LiveDetector is what the live pipeline uses on daily (and hourly) series, and backtests
+// at those resolutions: C2 over four weeks of baseline (the weekly pattern averaged out, the
+// spread estimated from 28 periods instead of 7) with the Poisson floor, and stricter levels
+// (watch 0.001, warning 0.00001, alert 0.000001): hundreds of series are judged every day,
+// and at surveillance's 0.001 an observatory of 500 series would open an alert every other
+// day on noise alone.
+func LiveDetector() Detector {
+	return Detector{Method: "C2", Baseline: 28, PoissonFloor: true, Levels: [3]float64{0.001, 0.00001, 0.000001}}
+}
 
 // Methods lists the accepted Method names.
 var Methods = []string{"C1", "C2", "C3", "seasonal", "EWMA"}
@@ -57,7 +72,6 @@ type method interface {
 
 func (e EARS) first() int     { return e.First() }
 func (s Seasonal) first() int { return s.First() }
-
 
 func (d Detector) withDefaults() (Detector, method, error) {
 	if d.Method == "" {
@@ -80,11 +94,11 @@ func (d Detector) withDefaults() (Detector, method, error) {
 		s, err := Seasonal{Frequency: d.Frequency}.withDefaults()
 		return d, s, err
 	case "EWMA":
-		e, err := EWMA{}.withDefaults()
+		e, err := EWMA{Baseline: d.Baseline}.withDefaults()
 		return d, e, err
 	}
-	e, err := EARS{Method: d.Method, PoissonFloor: d.PoissonFloor}.withDefaults()
-	if err != nil {
+	e, err := EARS{Method: d.Method, Baseline: d.Baseline, PoissonFloor: d.PoissonFloor}.withDefaults()
+	if err != nil && !slices.Contains(Methods, d.Method) {
 		err = fmt.Errorf("method %q: must be one of C1, C2, C3, seasonal, EWMA", d.Method)
 	}
 	return d, e, err
@@ -123,4 +137,13 @@ func (d Detector) judge(m method, y []float64, t int) Verdict {
 	}
 	v.Alarm = v.Severity >= SeverityWarning
 	return v
+}
+
+// JudgeLast judges the last period of y; ok is false when y is too short for the method.
+func (d Detector) JudgeLast(y []float64) (v Verdict, ok bool, err error) {
+	d, m, err := d.withDefaults()
+	if err != nil || len(y) <= m.first() {
+		return v, false, err
+	}
+	return d.judge(m, y, len(y)-1), true, nil
 }

@@ -24,8 +24,9 @@ type EARS struct {
 	// zero. Default 0, as in surveillance.
 	MinSigma float64
 	// PoissonFloor keeps the standard deviation at least the square root of the baseline
-	// mean, a count's own Poisson noise: seven periods can look flat by chance, and EARS on a
-	// falsely narrow band cries wolf on ordinary noise. Off in surveillance (and so in the
+	// mean, a count's own Poisson noise, and the bound at least the Poisson quantile of the
+	// mean: seven periods can look flat by chance, small counts have long tails, and EARS on
+	// a falsely narrow band cries wolf on ordinary noise. Off in surveillance (and so in the
 	// cross-check with R); on in Vigía's default detector.
 	PoissonFloor bool
 }
@@ -109,10 +110,10 @@ func (e EARS) at(y []float64, t int, alpha float64) Period {
 	switch e.Method {
 	case "C1":
 		mean, sd := meanSD(y[t-e.Baseline : t])
-		p.Expected, p.Upper = mean, mean+z*e.sigma(mean, sd)
+		p.Expected, p.Upper = mean, e.bound(mean, mean+z*e.sigma(mean, sd), alpha)
 	case "C2":
 		mean, sd := e.c2Ref(y, t)
-		p.Expected, p.Upper = mean, mean+z*e.sigma(mean, sd)
+		p.Expected, p.Upper = mean, e.bound(mean, mean+z*e.sigma(mean, sd), alpha)
 	case "C3":
 		// As surveillance computes it: the bound is the observed count plus sigma times what
 		// the two previous C2 exceedances leave of the threshold, floored at 0; so a period
@@ -135,6 +136,36 @@ func (e EARS) c2Ref(y []float64, t int) (float64, float64) {
 func (e EARS) c2Stat(y []float64, t int) float64 {
 	mean, sd := e.c2Ref(y, t)
 	return (y[t] - mean) / e.sigma(mean, sd)
+}
+
+// bound is upper, raised with PoissonFloor to the count a Poisson variable of the baseline
+// mean exceeds with probability alpha at most: at small counts the normal bound is far too
+// low (five unaccompanied children against a mean of one is a one-in-three-hundred day).
+func (e EARS) bound(mean, upper, alpha float64) float64 {
+	if !e.PoissonFloor {
+		return upper
+	}
+	return math.Max(upper, qpois(1-alpha, mean))
+}
+
+// qpois is the smallest k with P(X <= k) >= p for X ~ Poisson(mean); above a mean of 1000
+// the normal approximation (with continuity correction) is used.
+func qpois(p, mean float64) float64 {
+	if mean <= 0 {
+		return 0
+	}
+	if mean > 1000 {
+		return math.Ceil(mean + qnorm(p)*math.Sqrt(mean) - 0.5)
+	}
+	term := math.Exp(-mean)
+	cdf := term
+	k := 0.0
+	for cdf < p && k < mean+100*math.Sqrt(mean)+100 {
+		k++
+		term *= mean / k
+		cdf += term
+	}
+	return k
 }
 
 // sigma is the standard deviation used: at least MinSigma, and with PoissonFloor at least

@@ -99,13 +99,15 @@ func (tr *Tracker) Open() []Alert {
 }
 
 // Observe takes the verdict of the period starting at period for series k and returns the
-// alert change it causes, or nil.
+// alert change it causes, or nil. An alert opens at warning or above and stays open while
+// periods keep any severity (watch included): hysteresis, so a surge hovering at the
+// threshold is one alert, not a string of them.
 func (tr *Tracker) Observe(k SeriesKey, period time.Time, v Verdict) *Alert {
 	name := k.String()
 	a := tr.open[name]
 	if a == nil {
-		if v.Severity == SeverityNone {
-			return nil
+		if !v.Alarm {
+			return nil // watch draws the band; an alert opens from warning
 		}
 		sum := sha256.Sum256([]byte(name + "|" + period.UTC().Format(time.RFC3339)))
 		a = &Alert{ID: hex.EncodeToString(sum[:8]), Series: k, Version: 1, State: Opened, Severity: v.Severity,

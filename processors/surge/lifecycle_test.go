@@ -10,7 +10,7 @@ var key = SeriesKey{Resolution: Daily, PointID: "pan-lajas-blancas", Country: "P
 func day(i int) time.Time { return time.Date(2023, 8, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i) }
 
 func v(obs float64, s Severity) Verdict {
-	return Verdict{Period: Period{Observed: obs, Expected: 100, Upper: 150}, Severity: s}
+	return Verdict{Period: Period{Observed: obs, Expected: 100, Upper: 150, Alarm: s >= SeverityWarning}, Severity: s}
 }
 
 // One surge: opened once, updated at the new peak and the higher severity, resolved after two
@@ -22,8 +22,9 @@ func TestLifecycle(t *testing.T) {
 		sev  Severity
 		want State
 	}{
-		{90, SeverityNone, ""}, {160, SeverityWatch, Opened}, {155, SeverityWatch, ""}, {240, SeverityAlert, Updated}, {300, SeverityAlert, Updated},
+		{90, SeverityNone, ""}, {130, SeverityWatch, ""}, {160, SeverityWarning, Opened}, {155, SeverityWatch, ""}, {240, SeverityAlert, Updated}, {300, SeverityAlert, Updated},
 		{250, SeverityWarning, ""}, {100, SeverityNone, ""}, {170, SeverityWatch, ""}, {95, SeverityNone, ""}, {90, SeverityNone, Resolved}, {80, SeverityNone, ""},
+		{140, SeverityWatch, ""}, // a watch alone opens nothing
 	}
 	var id string
 	for i, s := range steps {

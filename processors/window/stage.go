@@ -31,6 +31,13 @@ type StageConfig struct {
 	MaxInflight int
 	// Metrics, when set, counts late and too-late events and state size.
 	Metrics *metrics.Metrics
+	// Progress, when set, is told a partition's watermark once every window up to it is
+	// stored (its insert acknowledged), so the detect stage judges only complete periods. It
+	// is called when the watermark moves, and at least every ProgressEvery as a heartbeat
+	// for a new detect owner. Default none.
+	Progress func(ctx context.Context, partition int, watermark int64) error
+	// ProgressEvery is the heartbeat of Progress. Default 10s.
+	ProgressEvery time.Duration
 	// Log receives notable events.
 	Log zerolog.Logger
 }
@@ -48,6 +55,9 @@ func NewStage(cfg StageConfig) (*Stage, error) {
 	}
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = 4
+	}
+	if cfg.ProgressEvery <= 0 {
+		cfg.ProgressEvery = 10 * time.Second
 	}
 	return &Stage{cfg: cfg}, nil
 }
@@ -70,6 +80,7 @@ type partition struct {
 	lastFlush time.Time
 	ev        schemas.CleanEvent
 	reported  [3]int // too late (hour, day) and late already counted in metrics
+	progress  progress
 }
 
 // Handle implements stream.PartitionHandler.
@@ -90,11 +101,15 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		}
 		p.agg.Add(&p.ev, m.Offset)
 	}
-	if time.Since(p.lastFlush) >= p.s.cfg.FlushInterval {
+	// A watermark that crossed an hour closes windows: they are flushed and reported at once,
+	// so an alert does not wait for the next FlushInterval.
+	closed := p.agg.Watermark()/3600 != p.progress.flushedWM/3600
+	if closed || time.Since(p.lastFlush) >= p.s.cfg.FlushInterval {
 		if err := p.flush(ctx); err != nil {
 			return p.acks.Poll(), err
 		}
 	}
+	p.report(ctx, closed)
 	if err := p.acks.WaitUntil(ctx, p.s.cfg.MaxInflight); err != nil {
 		return p.acks.Poll(), fmt.Errorf("cannot store windows: %w", err)
 	}
@@ -110,6 +125,7 @@ func (p *partition) flush(ctx context.Context) error {
 		return fmt.Errorf("cannot store windows: %w", err)
 	}
 	p.acks.Add(t, p.agg.SafeOffset(p.next))
+	p.progress.add(t, p.agg.Watermark())
 	p.lastFlush = time.Now()
 	p.count()
 	return nil

@@ -1,23 +1,18 @@
 package clickhouse
 
 import (
-	"time"
+	"context"
+	"fmt"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/schemas"
 )
 
-// AlertRow is one lifecycle change of an alert as stored: every version is a row, and the
-// latest version (argMax by version) is the alert's state, for the alerts dashboard and for
+// AlertsTable writes alert changes to <db>.alerts: every version is a row, and the latest
+// version (argMax by version) is the alert's state, for the alerts dashboard and for
 // restoring open alerts after a restart.
-type AlertRow struct {
-	surge.Alert
-	Method    string
-	ChangedAt time.Time
-}
-
-// AlertsTable writes AlertRows to <db>.alerts.
 type AlertsTable struct{}
 
 func (AlertsTable) Name() string { return "alerts" }
@@ -28,17 +23,48 @@ func (AlertsTable) Columns() []string {
 		"observed", "expected", "upper", "factor", "peak"}
 }
 
-var resolutionEnum = map[surge.Resolution]int8{surge.Hourly: 1, surge.Daily: 2, surge.Weekly: 3, surge.Monthly: 4}
-
-func (AlertsTable) AppendColumns(b driver.Batch, rows []AlertRow) error {
+func (AlertsTable) AppendColumns(b driver.Batch, rows []schemas.AlertChange) error {
 	for i := range rows {
 		r := &rows[i]
-		s := r.Series
-		if err := b.Append(r.ID, uint32(r.Version), string(r.State), s.String(), s.PointID, s.Country, s.Type, s.Role,
-			s.Population, s.Nationality, resolutionEnum[s.Resolution], r.Method, int8(r.Severity), r.PeriodStart.UTC(),
-			r.OpenedAt.UTC(), r.ChangedAt.UTC(), r.Observed, r.Expected, r.Upper, r.Factor(), r.Peak); err != nil {
+		if err := b.Append(r.AlertID, uint32(r.Version), r.State, r.Series, r.PointID, r.Country, r.Type, r.Role,
+			r.Population, r.Nationality, r.Resolution, r.Method, r.Severity, r.PeriodStart.UTC(),
+			r.OpenedAt.UTC(), r.ChangedAt.UTC(), r.Observed, r.Expected, r.Upper, r.Factor, r.Peak); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+var severities = map[string]surge.Severity{"watch": surge.SeverityWatch, "warning": surge.SeverityWarning, "alert": surge.SeverityAlert}
+
+// OpenAlerts reads the latest version of every alert not resolved, for the detect stage to
+// restore at start-up: a surge in progress is then updated and resolved, not opened again.
+func OpenAlerts(ctx context.Context, conn driver.Conn, db string) ([]surge.Alert, error) {
+	q := `SELECT alert_id, max(version) AS v, argMax(toString(state), version) AS st,
+		argMax(point_id, version), argMax(country, version), argMax(type, version), argMax(role, version),
+		argMax(population, version), argMax(nationality, version), argMax(toString(resolution), version),
+		argMax(toString(severity), version), argMax(period_start, version), argMax(opened_at, version),
+		argMax(observed, version), argMax(expected, version), argMax(upper, version), argMax(peak, version)
+		FROM ` + db + `.alerts GROUP BY alert_id HAVING st != 'resolved'`
+	rows, err := conn.Query(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("cannot read open alerts: %w", err)
+	}
+	defer rows.Close()
+	var out []surge.Alert
+	for rows.Next() {
+		var a surge.Alert
+		var version uint32
+		var state, res, sev string
+		k := &a.Series
+		if err := rows.Scan(&a.ID, &version, &state, &k.PointID, &k.Country, &k.Type, &k.Role, &k.Population,
+			&k.Nationality, &res, &sev, &a.PeriodStart, &a.OpenedAt, &a.Observed, &a.Expected, &a.Upper, &a.Peak); err != nil {
+			return nil, fmt.Errorf("cannot read open alerts: %w", err)
+		}
+		a.Version, a.State, a.Severity = int(version), surge.State(state), severities[sev]
+		k.Resolution = surge.Resolution(res)
+		a.PeriodStart, a.OpenedAt = a.PeriodStart.UTC(), a.OpenedAt.UTC()
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

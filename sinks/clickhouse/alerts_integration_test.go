@@ -9,6 +9,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )
 
@@ -23,7 +24,7 @@ func TestAlertsTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := chsink.NewBatcher[chsink.AlertRow](conn, chsink.AlertsTable{}, chsink.BatcherConfig{
+	b, err := chsink.NewBatcher[schemas.AlertChange](conn, chsink.AlertsTable{}, chsink.BatcherConfig{
 		Database: cfg.ClickHouse.Database, Server: srv, Log: zerolog.Nop(),
 		Reject: func(row any, err error) { t.Errorf("row rejected: %v", err) }})
 	if err != nil {
@@ -36,19 +37,31 @@ func TestAlertsTable(t *testing.T) {
 	tr := surge.NewTracker(1)
 	k := surge.SeriesKey{Resolution: surge.Daily, PointID: "pan-lajas-blancas", Country: "PAN", Type: "crossing", Role: "transit", Population: "all"}
 	d0 := time.Date(2023, 8, 14, 5, 0, 0, 0, time.UTC)
-	var rows []chsink.AlertRow
+	var rows []schemas.AlertChange
+	row := func(c *surge.Alert, at time.Time) schemas.AlertChange {
+		k := c.Series
+		return schemas.AlertChange{AlertID: c.ID, Version: c.Version, State: string(c.State), Severity: c.Severity.String(), Method: "C2",
+			Series: k.String(), PointID: k.PointID, Country: k.Country, Type: k.Type, Role: k.Role, Population: k.Population,
+			Resolution: string(k.Resolution), PeriodStart: c.PeriodStart, OpenedAt: c.OpenedAt, ChangedAt: at,
+			Observed: c.Observed, Expected: c.Expected, Upper: c.Upper, Factor: c.Factor(), Peak: c.Peak}
+	}
 	for i, v := range []surge.Verdict{
-		{Period: surge.Period{Observed: 300, Expected: 100, Upper: 160}, Severity: surge.SeverityWarning},
-		{Period: surge.Period{Observed: 450, Expected: 100, Upper: 160}, Severity: surge.SeverityAlert},
+		{Period: surge.Period{Observed: 300, Expected: 100, Upper: 160, Alarm: true}, Severity: surge.SeverityWarning},
+		{Period: surge.Period{Observed: 450, Expected: 100, Upper: 160, Alarm: true}, Severity: surge.SeverityAlert},
 		{Period: surge.Period{Observed: 90, Expected: 100, Upper: 160}, Severity: surge.SeverityNone},
 	} {
 		if c := tr.Observe(k, d0.AddDate(0, 0, i), v); c != nil {
-			rows = append(rows, chsink.AlertRow{Alert: *c, Method: "C2", ChangedAt: d0.AddDate(0, 0, i+1)})
+			rows = append(rows, row(c, d0.AddDate(0, 0, i+1)))
 		}
 	}
 	if len(rows) != 3 {
 		t.Fatalf("%d lifecycle changes, want opened, updated, resolved", len(rows))
 	}
+	// A second series opens and stays open: it is what a restart must restore.
+	k2 := k
+	k2.PointID, k2.Population = "", "minors"
+	open := tr.Observe(k2, d0, surge.Verdict{Period: surge.Period{Observed: 80, Expected: 20, Upper: 40, Alarm: true}, Severity: surge.SeverityWarning})
+	rows = append(rows, row(open, d0.AddDate(0, 0, 1)))
 	tk, err := b.Submit(ctx, rows, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -60,11 +73,23 @@ func TestAlertsTable(t *testing.T) {
 	var version uint32
 	var peak float64
 	err = conn.QueryRow(ctx, "SELECT argMax(toString(state), version), argMax(toString(severity), version), max(version), max(peak) FROM "+
-		cfg.ClickHouse.Database+".alerts WHERE alert_id = ?", rows[0].ID).Scan(&state, &severity, &version, &peak)
+		cfg.ClickHouse.Database+".alerts WHERE alert_id = ?", rows[0].AlertID).Scan(&state, &severity, &version, &peak)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if state != "resolved" || severity != "alert" || version != 3 || peak != 450 {
 		t.Fatalf("latest: %s %s v%d peak %v", state, severity, version, peak)
+	}
+	restored, err := chsink.OpenAlerts(ctx, conn, cfg.ClickHouse.Database)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(restored) != 1 {
+		t.Fatalf("restored %d alerts, want the one still open: %+v", len(restored), restored)
+	}
+	got := restored[0]
+	if got.ID != open.ID || got.Series != k2 || got.Version != 1 || got.State != surge.Opened || got.Severity != surge.SeverityWarning ||
+		!got.PeriodStart.Equal(d0) || got.Observed != 80 || got.Peak != 80 {
+		t.Fatalf("restored %+v, want %+v", got, *open)
 	}
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/processors/detect"
+	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/schemas"
+	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
+	"github.com/vigia-observatory/vigia/sinks/notify"
+)
+
+// detectStage wires the detector: storage as its source, vigia.alerts and the alerts table
+// as its output, and the ministries' routes (when a routes file is configured).
+func (p *pipeline) detectStage(s *sinkSet) (stream.Handler, error) {
+	sc := p.cfg.Surge
+	var classes []detect.Class
+	for _, c := range sc.Classes {
+		classes = append(classes, detect.Class{Name: c.Name, Level: c.Level, Population: c.Population, Role: c.Role, Type: c.Type, Detector: c.Detector(sc)})
+	}
+	var res []surge.Resolution
+	for _, r := range sc.Resolutions {
+		res = append(res, surge.Resolution(r))
+	}
+	if sc.RoutesFile != "" {
+		routes, err := notify.LoadRoutes(sc.RoutesFile, p.environ)
+		if err != nil {
+			return nil, err
+		}
+		p.router = notify.NewRouter(countDeliveries(routes, p), 1000, p.log, func(r notify.Route, m notify.Message, err error) {
+			p.m.Notifications.WithLabelValues(r.Name, "failed").Inc()
+		})
+	}
+	return detect.New(detect.Config{
+		Resolutions: res, Default: sc.Detector(), Classes: classes, ResolveAfter: sc.ResolveAfter,
+		TopNationalities: sc.TopNationalities,
+		Source:           chsink.SeriesSource{Conn: s.conn, Database: p.cfg.ClickHouse.Database},
+		Zone:             p.zone, CountryZones: p.countryZones, PointName: p.pointName,
+		Dashboard: func(c schemas.AlertChange) string { return dashboardLink(sc.DashboardURL, c) },
+		Publish:   func(ctx context.Context, cs []schemas.AlertChange) error { return p.publishAlerts(ctx, s, cs) },
+		Notify: func(c schemas.AlertChange) {
+			if p.router != nil {
+				p.router.Notify(notify.Message{AlertChange: c}.WithText())
+			}
+		},
+		Topics: p.names, Brokers: p.cfg.Kafka.Brokers, Producer: p.writer, Metrics: p.m, Log: p.log,
+	})
+}
+
+// publishAlerts writes the changes to vigia.alerts (keyed by alert, so one alert's versions
+// stay in order) and to the alerts table, and returns once both hold them.
+func (p *pipeline) publishAlerts(ctx context.Context, s *sinkSet, cs []schemas.AlertChange) error {
+	msgs := make([]kafka.Message, len(cs))
+	for i, c := range cs {
+		b, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("cannot encode alert %s: %w", c.AlertID, err)
+		}
+		msgs[i] = kafka.Message{Topic: p.names.Alerts(), Key: []byte(c.AlertID), Value: b}
+	}
+	if err := p.writer.WriteMessages(ctx, msgs...); err != nil {
+		return fmt.Errorf("cannot write to %s: %w", p.names.Alerts(), err)
+	}
+	t, err := s.alerts.Submit(ctx, cs, "detect")
+	if err != nil {
+		return err
+	}
+	return t.Wait(ctx)
+}
+
+// windowProgress reports a clean partition's stored watermark to the progress topic.
+func (p *pipeline) windowProgress(ctx context.Context, partition int, wm int64) error {
+	b, _ := json.Marshal(schemas.Progress{Watermark: wm, Partitions: p.cleanParts})
+	return p.writer.WriteMessages(ctx, kafka.Message{Topic: p.names.Progress(),
+		Key: []byte(schemas.WindowProgressKey(partition)), Value: b})
+}
+
+func (p *pipeline) countryZones(country string) []*time.Location {
+	var out []*time.Location
+	seen := map[string]bool{}
+	for _, pt := range p.points.All() {
+		if pt.Country == country && !seen[pt.TimeZone] {
+			seen[pt.TimeZone] = true
+			if loc, err := loadZone(pt.TimeZone); err == nil {
+				out = append(out, loc)
+			}
+		}
+	}
+	return out
+}
+
+func (p *pipeline) pointName(id string) string {
+	if pt, ok := p.points.Lookup(id); ok {
+		return pt.Name
+	}
+	return id
+}
+
+// dashboardLink points at the point detail dashboard (or the alerts dashboard for a
+// country series) over the alert's period, a week before it included.
+func dashboardLink(base string, c schemas.AlertChange) string {
+	if base == "" {
+		return ""
+	}
+	q := url.Values{}
+	q.Set("from", strconv.FormatInt(c.PeriodStart.AddDate(0, 0, -7).UnixMilli(), 10))
+	q.Set("to", strconv.FormatInt(c.PeriodEnd.UnixMilli(), 10))
+	path := "/d/vigia-alerts/surge-alerts"
+	if c.PointID != "" {
+		path = "/d/vigia-point/point-detail"
+		q.Set("var-point", c.PointID)
+		q.Set("var-type", c.Type)
+		q.Set("var-role", c.Role)
+	} else {
+		q.Set("var-country", c.Country)
+	}
+	return base + path + "?" + q.Encode()
+}
+
+// countDeliveries wraps each route's sender to count successful deliveries.
+func countDeliveries(routes []notify.Route, p *pipeline) []notify.Route {
+	for i := range routes {
+		r := &routes[i]
+		r.Sender = countingSender{r.Sender, func() { p.m.Notifications.WithLabelValues(r.Name, "sent").Inc() }}
+	}
+	return routes
+}
+
+type countingSender struct {
+	notify.Sender
+	sent func()
+}
+
+func (c countingSender) Send(ctx context.Context, m notify.Message) error {
+	err := c.Sender.Send(ctx, m)
+	if err == nil {
+		c.sent()
+	}
+	return err
+}

@@ -1,0 +1,96 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"slices"
+
+	"github.com/vigia-observatory/vigia/processors/surge"
+)
+
+// Detector is the detector a class configures; unset fields take the surge section's.
+func (c SurgeClass) Detector(s Surge) surge.Detector {
+	d := s.Detector()
+	d.Frequency = c.Frequency
+	d.PoissonFloor = c.PoissonFloor == nil || *c.PoissonFloor
+	if c.Method != "" {
+		d.Method = c.Method
+	}
+	if c.MinCount > 0 {
+		d.MinCount = c.MinCount
+	}
+	if c.Baseline > 0 {
+		d.Baseline = c.Baseline
+	}
+	if len(c.Levels) == 3 {
+		d.Levels = [3]float64(c.Levels)
+	}
+	return d
+}
+
+// Detector is the detector of series no class matches.
+func (s Surge) Detector() surge.Detector {
+	d := surge.LiveDetector()
+	d.Method, d.MinCount, d.Baseline = s.Method, s.MinCount, s.Baseline
+	if len(s.Levels) == 3 {
+		d.Levels = [3]float64(s.Levels)
+	}
+	return d
+}
+
+func (s *Surge) validate(bad badFunc) {
+	for _, r := range s.Resolutions {
+		if r != "day" && r != "hour" {
+			bad("surge.resolutions", "%q must be day or hour (the windows Vigía keeps)", r)
+		}
+	}
+	if len(s.Resolutions) == 0 {
+		bad("surge.resolutions", "must list day, hour or both")
+	}
+	if !slices.Contains(surge.Methods, s.Method) {
+		bad("surge.method", "%q must be one of C1, C2, C3, seasonal, EWMA", s.Method)
+	}
+	if s.MinCount < 0 {
+		bad("surge.min_count", "%v must not be negative", s.MinCount)
+	}
+	positive(bad, "surge.resolve_after", s.ResolveAfter, 1, 1000)
+	positive(bad, "surge.baseline", s.Baseline, 3, 10000)
+	if len(s.Levels) != 3 {
+		bad("surge.levels", "give three error rates: watch, warning, alert (e.g. [0.001, 0.00001, 0.000001])")
+	} else if _, err := s.Detector().First(); err != nil {
+		bad("surge.levels", "%v", err)
+	}
+	positive(bad, "surge.top_nationalities", s.TopNationalities, 1, 100)
+	if u, err := url.Parse(s.DashboardURL); s.DashboardURL != "" && (err != nil || u.Scheme == "" || u.Host == "") {
+		bad("surge.dashboard_url", "%q must be an absolute URL such as http://localhost:3000", s.DashboardURL)
+	}
+	for i, c := range s.Classes {
+		key := fmt.Sprintf("surge.classes[%d] (%s)", i, c.Name)
+		if c.Method != "" && !slices.Contains(surge.Methods, c.Method) {
+			bad(key+".method", "%q must be one of C1, C2, C3, seasonal, EWMA", c.Method)
+			continue
+		}
+		if len(c.Levels) != 0 && len(c.Levels) != 3 {
+			bad(key+".levels", "give three error rates: watch, warning, alert (e.g. [0.01, 0.001, 0.0001])")
+			continue
+		}
+		if c.Method == "seasonal" && c.Frequency < 2 {
+			bad(key+".frequency", "seasonal needs the periods of a cycle: 7 for days (a week), 24 for hours (a day)")
+			continue
+		}
+		if _, err := c.Detector(*s).First(); err != nil {
+			bad(key, "%v", err)
+		}
+		for _, f := range []struct {
+			k, v string
+			ok   []string
+		}{
+			{"level", c.Level, []string{"point", "country"}}, {"population", c.Population, []string{"all", "minors", "unaccompanied"}},
+			{"role", c.Role, []string{"origin", "transit", "destination"}}, {"type", c.Type, []string{"crossing", "detention", "return"}},
+		} {
+			if f.v != "" && !slices.Contains(f.ok, f.v) {
+				bad(key+"."+f.k, "%q must be one of %v (or empty for any)", f.v, f.ok)
+			}
+		}
+	}
+}

@@ -1,0 +1,110 @@
+// Package detect runs the surge detector live: when event time has settled past the end of
+// a period in every partition (the window stage's progress), it reads the period's window
+// counts from storage, judges every monitored series with the detector of its class, and
+// publishes each alert lifecycle change (vigia.alerts, the alerts table, the ministries'
+// routes). Its baselines are read from storage each time, so a restart loses nothing, and
+// open alerts are restored from storage, so a restart never opens a surge twice.
+package detect
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/vigia-observatory/vigia/internal/metrics"
+	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+// Config of the detect stage.
+type Config struct {
+	// Resolutions judged live. Default [day]: hourly counts of one point follow the daily
+	// rhythm of the border posts, which EARS reads as surges every morning.
+	Resolutions []surge.Resolution
+	// Default is the detector of series no class matches. Default surge.LiveDetector().
+	Default surge.Detector
+	// Classes choose other detectors for some series; the first match wins.
+	Classes []Class
+	// ResolveAfter is the number of quiet periods that resolve an alert. Default 2.
+	ResolveAfter int
+	// TopNationalities is how many nationalities per country, type and role get their own
+	// series. Default 5.
+	TopNationalities int
+	// Source reads window counts and open alerts. Required.
+	Source Source
+	// Zone is a point's time zone; CountryZones every zone of a country's points. Required.
+	Zone         func(pointID string) *time.Location
+	CountryZones func(country string) []*time.Location
+	// PointName is a point's name for messages. Default: the id.
+	PointName func(pointID string) string
+	// Dashboard, when set, links a change to the dashboard at its point and period.
+	Dashboard func(schemas.AlertChange) string
+	// Publish delivers the changes of one judgment, in order, to vigia.alerts and the
+	// alerts table, and returns once both hold them; it must be safe to repeat (a retry
+	// sends the same changes again, with the same ids and versions). Required.
+	Publish func(ctx context.Context, changes []schemas.AlertChange) error
+	// Notify hands a published change to the ministries' routes; it must not block. Optional.
+	Notify func(schemas.AlertChange)
+	// Topics, Brokers and Producer: the progress topic is read at start and the stage's
+	// checkpoint written to it. Required.
+	Topics   topics.Names
+	Brokers  []string
+	Producer stream.Producer
+	// Now is the clock of changed_at. Default time.Now.
+	Now func() time.Time
+	// Metrics, when set, counts alert changes. Log receives the stage's events.
+	Metrics *metrics.Metrics
+	Log     zerolog.Logger
+}
+
+func (c *Config) defaults() error {
+	if len(c.Resolutions) == 0 {
+		c.Resolutions = []surge.Resolution{surge.Daily}
+	}
+	if c.Default.Method == "" {
+		c.Default = surge.LiveDetector()
+	}
+	if c.ResolveAfter <= 0 {
+		c.ResolveAfter = 2
+	}
+	if c.TopNationalities <= 0 {
+		c.TopNationalities = 5
+	}
+	if c.PointName == nil {
+		c.PointName = func(id string) string { return id }
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	var errs []error
+	for _, r := range c.Resolutions {
+		if r != surge.Hourly && r != surge.Daily {
+			errs = append(errs, fmt.Errorf("detect: resolution %q: live detection runs on hour or day windows", r))
+		}
+	}
+	if _, err := c.Default.First(); err != nil {
+		errs = append(errs, fmt.Errorf("detect: default detector: %w", err))
+	}
+	for _, cl := range c.Classes {
+		errs = append(errs, cl.Validate())
+	}
+	if c.Source == nil || c.Zone == nil || c.CountryZones == nil || c.Publish == nil || c.Producer == nil || len(c.Brokers) == 0 {
+		errs = append(errs, errors.New("detect: Source, Zone, CountryZones, Publish, Producer and Brokers are required"))
+	}
+	return errors.Join(errs...)
+}
+
+// detector is the detector of series k.
+func (c *Config) detector(k surge.SeriesKey) surge.Detector {
+	for _, cl := range c.Classes {
+		if cl.matches(k) {
+			return cl.Detector
+		}
+	}
+	return c.Default
+}

@@ -1,0 +1,183 @@
+package detect
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+// Stage implements stream.Handler over the progress topic. The topic has one partition, so
+// the consumer group makes exactly one process the detector at a time.
+type Stage struct{ cfg Config }
+
+// New checks the configuration.
+func New(cfg Config) (*Stage, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	return &Stage{cfg: cfg}, nil
+}
+
+// Open reads the whole (compacted) progress topic to learn every partition's watermark and
+// the last judged one, and restores the open alerts.
+func (s *Stage) Open(ctx context.Context, topic string, part int, _ int64) (stream.PartitionHandler, error) {
+	p := &partition{s: s, clock: clock{wm: map[int]int64{}}, judged: -1}
+	_, err := stream.ReadRange(ctx, s.cfg.Brokers, topic, part, time.Unix(0, 0), func(m kafka.Message) error {
+		p.apply(m)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cannot read progress: %w", err)
+	}
+	if err := p.restore(ctx); err != nil {
+		return nil, err
+	}
+	s.cfg.Log.Info().Int("partitions_known", len(p.clock.wm)).Int64("judged_through", p.judged).
+		Int("open_alerts", len(p.judge.tracker.Open())).Msg("detector ready")
+	return p, nil
+}
+
+type partition struct {
+	s      *Stage
+	clock  clock
+	judged int64 // the watermark judged through; -1 when never
+	judge  judge
+	stale  bool // a judgment failed half-way: the tracker is reloaded from storage
+	next   int64
+}
+
+// restore rebuilds the tracker from the alerts storage holds.
+func (p *partition) restore(ctx context.Context) error {
+	open, err := p.s.cfg.Source.OpenAlerts(ctx)
+	if err != nil {
+		return err
+	}
+	tr := surge.NewTracker(p.s.cfg.ResolveAfter)
+	tr.Restore(open)
+	p.judge = judge{cfg: &p.s.cfg, tracker: tr}
+	p.stale = false
+	return nil
+}
+
+func (p *partition) apply(m kafka.Message) {
+	part, pr, err := schemas.ParseProgress(m.Key, m.Value)
+	switch {
+	case err != nil:
+		p.s.cfg.Log.Error().Err(err).Int64("offset", m.Offset).Msg("progress record ignored")
+	case part < 0:
+		p.judged = max(p.judged, pr.Watermark)
+	default:
+		p.clock.set(part, pr.Watermark, pr.Partitions)
+	}
+	p.next = m.Offset + 1
+}
+
+// Handle implements stream.PartitionHandler.
+func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
+	for i := range msgs {
+		p.apply(msgs[i])
+	}
+	wm, ok := p.clock.settled()
+	if !ok || wm <= p.judged {
+		return p.next, nil
+	}
+	if p.stale {
+		if err := p.restore(ctx); err != nil {
+			return p.next, err
+		}
+	}
+	if p.judged < 0 {
+		start, err := p.dataStart(ctx, wm)
+		if err != nil {
+			return p.next, err
+		}
+		p.judged = start
+	}
+	if err := p.run(ctx, wm); err != nil {
+		p.stale = true
+		return p.next, err
+	}
+	return p.next, nil
+}
+
+// dataStart is where a detector that never judged begins: the first window in storage, so
+// a history loaded before the detector first ran is judged once, in order.
+func (p *partition) dataStart(ctx context.Context, wm int64) (int64, error) {
+	start := wm
+	for _, res := range p.s.cfg.Resolutions {
+		seen, err := p.s.cfg.Source.FirstSeen(ctx, res)
+		if err != nil {
+			return 0, err
+		}
+		for _, s := range seen {
+			start = min(start, s.First.Unix()-1)
+		}
+	}
+	return start, nil
+}
+
+func (p *partition) run(ctx context.Context, wm int64) error {
+	cfg := &p.s.cfg
+	changes, err := p.judge.advance(ctx, p.judged, wm)
+	if err != nil {
+		return fmt.Errorf("cannot judge periods up to %s: %w", time.Unix(wm, 0).UTC().Format(time.RFC3339), err)
+	}
+	if len(changes) > 0 {
+		if err := cfg.Publish(ctx, changes); err != nil {
+			return fmt.Errorf("cannot publish %d alert changes: %w", len(changes), err)
+		}
+		for _, c := range changes {
+			cfg.Log.Info().Str("alert", c.AlertID).Int("version", c.Version).Str("state", c.State).Str("severity", c.Severity).
+				Str("series", c.Series).Float64("observed", c.Observed).Float64("expected", c.Expected).Msg("surge alert")
+			if cfg.Metrics != nil {
+				cfg.Metrics.AlertChanges.WithLabelValues(c.State, c.Severity).Inc()
+			}
+			if cfg.Notify != nil {
+				cfg.Notify(c)
+			}
+		}
+	}
+	b, _ := json.Marshal(schemas.Progress{Watermark: wm})
+	if err := cfg.Producer.WriteMessages(ctx, kafka.Message{Topic: cfg.Topics.Progress(), Key: []byte(schemas.DetectProgressKey), Value: b}); err != nil {
+		return fmt.Errorf("cannot write the detector's checkpoint: %w", err)
+	}
+	p.judged = wm
+	return nil
+}
+
+// Close implements stream.PartitionHandler.
+func (p *partition) Close(context.Context) int64 { return p.next }
+
+// clock is the settled watermark: the least of every clean partition's stored watermark,
+// known once every partition has reported.
+type clock struct {
+	wm map[int]int64
+	n  int
+}
+
+func (c *clock) set(part int, wm int64, partitions int) {
+	c.wm[part] = max(c.wm[part], wm)
+	if partitions > 0 {
+		c.n = partitions
+	}
+}
+
+func (c *clock) settled() (int64, bool) {
+	if c.n == 0 || len(c.wm) < c.n {
+		return 0, false
+	}
+	low := int64(1 << 62)
+	for part, wm := range c.wm {
+		if part < c.n {
+			low = min(low, wm)
+		}
+	}
+	return low, true
+}
