@@ -30,15 +30,6 @@ func (p *pipeline) detectStage(s *sinkSet) (stream.Handler, error) {
 	for _, r := range sc.Resolutions {
 		res = append(res, surge.Resolution(r))
 	}
-	if sc.RoutesFile != "" {
-		routes, err := notify.LoadRoutes(sc.RoutesFile, p.environ)
-		if err != nil {
-			return nil, err
-		}
-		p.router = notify.NewRouter(countDeliveries(routes, p), 1000, p.log, func(r notify.Route, m notify.Message, err error) {
-			p.m.Notifications.WithLabelValues(r.Name, "failed").Inc()
-		})
-	}
 	return detect.New(detect.Config{
 		Resolutions: res, Default: sc.Detector(), Classes: classes, ResolveAfter: sc.ResolveAfter,
 		TopNationalities: sc.TopNationalities,
@@ -46,11 +37,6 @@ func (p *pipeline) detectStage(s *sinkSet) (stream.Handler, error) {
 		Zone:             p.zone, CountryZones: p.countryZones, PointName: p.pointName,
 		Dashboard: func(c schemas.AlertChange) string { return dashboardLink(sc.DashboardURL, c) },
 		Publish:   func(ctx context.Context, cs []schemas.AlertChange) error { return p.publishAlerts(ctx, s, cs) },
-		Notify: func(c schemas.AlertChange) {
-			if p.router != nil {
-				p.router.Notify(notify.Message{AlertChange: c}.WithText())
-			}
-		},
 		Topics: p.names, Brokers: p.cfg.Kafka.Brokers, Producer: p.writer, Metrics: p.m, Log: p.log,
 	})
 }
@@ -125,24 +111,22 @@ func dashboardLink(base string, c schemas.AlertChange) string {
 	return base + path + "?" + q.Encode()
 }
 
-// countDeliveries wraps each route's sender to count successful deliveries.
-func countDeliveries(routes []notify.Route, p *pipeline) []notify.Route {
-	for i := range routes {
-		r := &routes[i]
-		r.Sender = countingSender{r.Sender, func() { p.m.Notifications.WithLabelValues(r.Name, "sent").Inc() }}
+// notifyStages are one stage per route of the routes file, each its own consumer group
+// of vigia.alerts, so a dead route holds up only itself. None without a routes file.
+func (p *pipeline) notifyStages() (map[string]stream.Handler, error) {
+	if p.cfg.Surge.RoutesFile == "" {
+		p.log.Info().Msg("no surge.routes_file: alerts go to vigia.alerts and ClickHouse only")
+		return nil, nil
 	}
-	return routes
-}
-
-type countingSender struct {
-	notify.Sender
-	sent func()
-}
-
-func (c countingSender) Send(ctx context.Context, m notify.Message) error {
-	err := c.Sender.Send(ctx, m)
-	if err == nil {
-		c.sent()
+	routes, err := notify.LoadRoutes(p.cfg.Surge.RoutesFile, p.environ)
+	if err != nil {
+		return nil, err
 	}
-	return err
+	out := map[string]stream.Handler{}
+	for _, r := range routes {
+		out["notify-"+r.Name] = notify.NewRouteStage(r, p.log, func(route, outcome string) {
+			p.m.Notifications.WithLabelValues(route, outcome).Inc()
+		})
+	}
+	return out, nil
 }

@@ -58,14 +58,21 @@ func (s *syncBuffer) String() string {
 }
 
 func newE2E(t *testing.T) *e2e {
+	e := newRig(t, "hn-inm", "gt-igm", "pa-snm")
+	e.ds = buildDataset(t)
+	return e
+}
+
+// newRig prepares a run's configuration, keys, database and raw topics, without a dataset.
+func newRig(t *testing.T, agencies ...string) *e2e {
 	cfg := testenv.Config(t)
-	cfg.Pipeline.Agencies = []string{"hn-inm", "gt-igm", "pa-snm"}
+	cfg.Pipeline.Agencies = agencies
 	cfg.Pipeline.AllowedLateness = 30 * 24 * time.Hour
 	cfg.Pipeline.WindowFlush = 500 * time.Millisecond
 	cfg.Pipeline.InsertWait = 300 * time.Millisecond
 	cfg.Pipeline.IdleTimeout = 5 * time.Second
 	key := func(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32)) }
-	e := &e2e{t: t, cfg: cfg, ds: buildDataset(t), logs: &syncBuffer{}, procLogs: map[string]*syncBuffer{},
+	e := &e2e{t: t, cfg: cfg, logs: &syncBuffer{}, procLogs: map[string]*syncBuffer{},
 		env: map[string]string{"VIGIA_PSEUDONYM_KEYS": "p1:" + key(3), "VIGIA_DLQ_KEYS": "d1:" + key(4)}}
 	testenv.Kafka(t, cfg)
 	e.conn = testenv.ClickHouse(t, cfg)

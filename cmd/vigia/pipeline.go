@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/pprof"
 	"slices"
@@ -27,11 +28,10 @@ import (
 	"github.com/vigia-observatory/vigia/processors/anonymize"
 	"github.com/vigia-observatory/vigia/processors/dedup"
 	"github.com/vigia-observatory/vigia/schemas"
-	"github.com/vigia-observatory/vigia/sinks/notify"
 )
 
 // allStages in pipeline order.
-var allStages = []string{"ingest", "dedup", "window", "store", "detect"}
+var allStages = []string{"ingest", "dedup", "window", "store", "detect", "notify"}
 
 // pipeline is one running set of stages; tests run two in one process.
 type pipeline struct {
@@ -44,7 +44,6 @@ type pipeline struct {
 	writer  *kafka.Writer
 	sealer  *dlq.Sealer
 	points  *schemas.Points
-	router  *notify.Router // nil without a routes file
 	// cleanParts is the partition count of vigia.clean, which the detector must hear from.
 	cleanParts int
 }
@@ -79,6 +78,13 @@ func runPipeline(ctx context.Context, cfg config.Config, stages []string, enviro
 	for _, s := range stages {
 		var h stream.Handler
 		switch s {
+		case "notify":
+			routes, err := p.notifyStages()
+			if err != nil {
+				return err
+			}
+			maps.Copy(handlers, routes)
+			continue
 		case "ingest":
 			h, err = p.ingest()
 		case "dedup":
@@ -103,15 +109,11 @@ func runPipeline(ctx context.Context, cfg config.Config, stages []string, enviro
 		wg.Add(1)
 		go func() { defer wg.Done(); reportStats(ctx, sinks.conn, cfg.ClickHouse.Database, p.reg, stages) }()
 	}
-	if p.router != nil {
-		wg.Add(1)
-		go func() { defer wg.Done(); p.router.Run(ctx) }()
-	}
-	for _, s := range stages {
+	for name, h := range handlers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_ = stream.Run(ctx, p.streamConfig(s), handlers[s])
+			_ = stream.Run(ctx, p.streamConfig(name), h)
 		}()
 	}
 	wg.Wait()
@@ -137,6 +139,8 @@ func (p *pipeline) streamConfig(stage string) stream.Config {
 		c.Topics = fixed(p.names.Clean(), p.names.DLQ())
 	case "detect":
 		c.Topics = fixed(p.names.Progress())
+	default: // notify-<route>
+		c.Topics = fixed(p.names.Alerts())
 	}
 	return c
 }

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
 
+	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
@@ -23,7 +25,7 @@ func msg(id string, version int) Message {
 	return Message{AlertChange: schemas.AlertChange{Schema: schemas.AlertSchemaName, AlertID: id, Version: version, State: "opened", Severity: "alert", PointID: "pan-lajas-blancas",
 		PointName: "Lajas Blancas", Country: "PAN", Role: "transit", Type: "crossing", Population: "all",
 		Resolution: "day", PeriodStart: time.Date(2023, 8, 14, 5, 0, 0, 0, time.UTC), PeriodEnd: time.Date(2023, 8, 15, 5, 0, 0, 0, time.UTC),
-		Observed: 3100, Expected: 1200, Upper: 1650, Factor: 2.6, Dashboard: "https://grafana.example/d/point?var-point=pan-lajas-blancas"}}.WithText()
+		Observed: 3100, Expected: 1200, Upper: 1650, Factor: 2.6, ChangedAt: time.Now(), Dashboard: "https://grafana.example/d/point?var-point=pan-lajas-blancas"}}.WithText()
 }
 
 // receiver records verified deliveries; it fails the first `fail` requests.
@@ -96,43 +98,56 @@ func TestWebhookGivesUp(t *testing.T) {
 	}
 }
 
-// A dead route does not hold up a live one; a replayed change is sent once; routing by
-// country and severity.
-func TestRouterIsolatesRoutes(t *testing.T) {
+// A dead route does not hold up a live one (each route is its own stage); a re-read change
+// is sent once; routing by country and severity; a stopping stage does not skip a change.
+func TestRouteStagesIsolateRoutes(t *testing.T) {
 	dead, live := &receiver{hang: make(chan struct{})}, &receiver{}
 	ds, ls := httptest.NewServer(dead), httptest.NewServer(live)
 	defer ds.Close()
 	defer close(dead.hang) // release the hanging requests before the server closes
 	defer ls.Close()
-	var failures atomic.Int32
-	r := NewRouter([]Route{
-		{Name: "dead", Match: Match{Country: []string{"PAN"}}, Sender: &Webhook{URL: ds.URL, Secret: secret, Timeout: 30 * time.Second}},
-		{Name: "live", Match: Match{Country: []string{"PAN"}, MinSeverity: "alert"}, Sender: &Webhook{URL: ls.URL, Secret: secret}},
-		{Name: "other-country", Match: Match{Country: []string{"HND"}}, Sender: &Webhook{URL: ls.URL, Secret: secret}},
-	}, 10, zerolog.Nop(), func(Route, Message, error) { failures.Add(1) })
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go r.Run(ctx)
-	r.Notify(msg("a1", 1))
-	r.Notify(msg("a1", 1)) // the same change again (a replay)
-	r.Notify(msg("a1", 2))
+	var outcomes sync.Map
+	count := func(route, outcome string) {
+		n, _ := outcomes.LoadOrStore(route+"/"+outcome, new(atomic.Int32))
+		n.(*atomic.Int32).Add(1)
+	}
+	stage := func(r Route) stream.PartitionHandler {
+		h, _ := NewRouteStage(r, zerolog.Nop(), count).Open(context.Background(), "vigia.alerts", 0, 0)
+		return h
+	}
 	warn := msg("a2", 1)
 	warn.Severity = "warning" // below the live route's minimum
-	r.Notify(warn)
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		live.mu.Lock()
-		n := len(live.keys)
-		live.mu.Unlock()
-		if n >= 2 {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
+	var records []kafka.Message
+	old := msg("a3", 1)
+	old.ChangedAt = time.Now().AddDate(0, 0, -30) // history, not news: not sent
+	for i, m := range []Message{msg("a1", 1), msg("a1", 1), msg("a1", 2), warn, old} {
+		b, _ := json.Marshal(m.AlertChange)
+		records = append(records, kafka.Message{Offset: int64(i), Value: b})
 	}
-	time.Sleep(100 * time.Millisecond)
+	records = append(records, kafka.Message{Offset: 5, Value: []byte("not json")})
+
+	deadCtx, stopDead := context.WithCancel(context.Background())
+	deadDone := make(chan int64)
+	go func() {
+		next, _ := stage(Route{Name: "dead", Match: Match{Country: []string{"PAN"}}, Sender: &Webhook{URL: ds.URL, Secret: secret, Timeout: 30 * time.Second}}).Handle(deadCtx, records)
+		deadDone <- next
+	}()
+	liveNext, err := stage(Route{Name: "live", Match: Match{Country: []string{"PAN"}, MinSeverity: "alert"}, Sender: &Webhook{URL: ls.URL, Secret: secret}}).Handle(context.Background(), records)
+	if err != nil || liveNext != 6 {
+		t.Fatalf("live route: next %d, err %v", liveNext, err)
+	}
+	other, _ := stage(Route{Name: "other-country", Match: Match{Country: []string{"HND"}}, Sender: &Webhook{URL: ls.URL, Secret: secret}}).Handle(context.Background(), records)
 	live.mu.Lock()
-	defer live.mu.Unlock()
-	if strings.Join(live.keys, ",") != "a1-v1,a1-v2" {
-		t.Fatalf("live route got %v while the dead route hangs", live.keys)
+	keys := strings.Join(live.keys, ",")
+	live.mu.Unlock()
+	if keys != "a1-v1,a1-v2" || other != 6 {
+		t.Fatalf("live route got %v while the dead route hangs (other route next %d)", keys, other)
+	}
+	stopDead()
+	if next := <-deadDone; next != 0 {
+		t.Errorf("the stopped dead route committed past its undelivered change: next %d", next)
+	}
+	if n, _ := outcomes.Load("live/sent"); n == nil || n.(*atomic.Int32).Load() != 2 {
+		t.Errorf("sent outcomes: %v", n)
 	}
 }

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/vigia-observatory/vigia/internal/testenv"
+	"github.com/vigia-observatory/vigia/schemas"
+	"github.com/vigia-observatory/vigia/sinks/notify"
+)
+
+// The surge scenario: 64 days of daily flows with a weekly pattern and noise at three
+// points; at Lajas Blancas (a Darién transit point) a surge starts on day 51 (a Wednesday),
+// peaks on day 53 and ebbs from day 55.
+var (
+	surgeDay0   = time.Date(2025, 6, 2, 0, 0, 0, 0, time.FixedZone("America/Panama", -5*3600)) // a Monday
+	surgeOnset  = 51
+	surgePeak   = 53
+	surgeFactor = map[int]float64{51: 3, 52: 4, 53: 6, 54: 3}
+	surgePoints = []struct {
+		agency, point string
+		base          float64
+	}{{"pa-snm", "pan-lajas-blancas", 300}, {"pa-snm", "pan-paso-canoas", 150}, {"gt-igm", "gtm-tecun-uman", 200}}
+)
+
+// surgeRecords are aggregate records (counts, no identity) for days [from, to): each point's
+// day split over six hours.
+func surgeRecords(from, to int) []pub {
+	var out []pub
+	for d := from; d < to; d++ {
+		for i, sp := range surgePoints {
+			rng := rand.New(rand.NewPCG(uint64(d), uint64(i)))
+			mean := sp.base
+			if wd := surgeDay0.AddDate(0, 0, d).Weekday(); wd == time.Saturday || wd == time.Sunday {
+				mean *= 0.6
+			}
+			if f, ok := surgeFactor[d]; ok && sp.point == "pan-lajas-blancas" {
+				mean *= f
+			}
+			total := int(math.Round(mean + rng.NormFloat64()*math.Sqrt(mean)))
+			for h := range 6 {
+				n := total / 6
+				if h < total%6 {
+					n++
+				}
+				at := surgeDay0.AddDate(0, 0, d).Add(time.Duration(2+4*h) * time.Hour)
+				nat := []string{"VEN", "VEN", "HTI", "ECU", "VEN", "COL"}[h]
+				rec := map[string]any{"schema_version": 1, "event_id": fmt.Sprintf("%s-%d-%d", sp.point, d, h), "agency": sp.agency,
+					"type": "crossing", "direction": "entry", "occurred_at": at.Format(time.RFC3339), "point_id": sp.point,
+					"count": n, "person": map[string]any{"nationality": nat}}
+				b, _ := json.Marshal(rec)
+				out = append(out, pub{sp.agency, b})
+			}
+		}
+	}
+	return out
+}
+
+// hook is the ministry's webhook receiver: it verifies every delivery's signature.
+type hook struct {
+	mu   sync.Mutex
+	got  []notify.Message
+	bad  []string
+	keys map[string]int
+}
+
+func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := notify.VerifySignature([]byte("hook-secret"), r, body, time.Minute, time.Now()); err != nil {
+		h.bad = append(h.bad, err.Error())
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	var m notify.Message
+	_ = json.Unmarshal(body, &m)
+	h.got = append(h.got, m)
+	h.keys[r.Header.Get(notify.HeaderIdempotency)]++
+}
+
+func (h *hook) messages() []notify.Message {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]notify.Message(nil), h.got...)
+}
+
+// TestSurgeAlerts runs the whole pipeline over the surge scenario, restarting it in the
+// middle of the surge: one alert opens on the onset day, is updated at the peak and resolves
+// after it, never opened twice; the webhook and the SMTP server receive it; the stable
+// points raise nothing.
+func TestSurgeAlerts(t *testing.T) {
+	e := newRig(t, "pa-snm", "gt-igm")
+	e.cfg.Pipeline.IdleTimeout = 2 * time.Second
+	h := &hook{keys: map[string]int{}}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	mail := testenv.SMTP(t)
+	routes := filepath.Join(t.TempDir(), "routes.yaml")
+	if err := os.WriteFile(routes, []byte(fmt.Sprintf(`routes:
+  - name: pa-ministerio-seguridad
+    match: {country: [PAN], min_severity: warning}
+    webhook: {url: "%s", secret_env: HOOK_SECRET}
+  - name: pa-migracion-correo
+    match: {country: [PAN], role: [transit]}
+    email: {host: 127.0.0.1, port: %d, tls: none, from: vigia@observatorio.example, to: [alertas@migracion.example]}
+`, srv.URL, mail.Port)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	e.cfg.Surge.RoutesFile = routes
+	e.env["HOOK_SECRET"] = "hook-secret"
+
+	stop := e.runInProcess()
+	e.publish(surgeRecords(0, surgePeak))
+	e.publish(surgeRecords(surgePeak, surgePeak+1)[:1]) // the peak day's first hours: day 52 closes
+	e.waitFor("the alert opened and updated", e.alertsQuery("pan-lajas-blancas", "all", ""), 2, 3*time.Minute)
+	stop() // a restart in the middle of the open surge
+	stop = e.runInProcess()
+	defer stop()
+	e.publish(surgeRecords(surgePeak, 64))
+	e.waitFor("the alert resolved", e.alertsQuery("pan-lajas-blancas", "all", "resolved"), 1, 3*time.Minute)
+	e.waitFor("the last day judged", "SELECT count() FROM "+e.cfg.ClickHouse.Database+".windows WHERE resolution = 'day'", 1, time.Second)
+
+	changes := e.alertChanges()
+	var point []schemas.AlertChange
+	for _, c := range changes {
+		switch {
+		case c.PointID == "pan-lajas-blancas" && c.Population == "all":
+			point = append(point, c)
+		case c.PointID != "":
+			t.Errorf("alert at a stable point: %s %s on %s (observed %v, expected %.0f, upper %.0f)", c.Series, c.State, c.PeriodStart, c.Observed, c.Expected, c.Upper)
+		case c.Country != "PAN":
+			t.Errorf("alert for a stable country: %s %s", c.Series, c.State)
+		}
+	}
+	onset, peak := surgeDay0.AddDate(0, 0, surgeOnset).UTC(), surgeDay0.AddDate(0, 0, surgePeak).UTC()
+	if len(point) < 3 || point[0].State != "opened" || !point[0].PeriodStart.Equal(onset) {
+		t.Fatalf("want the alert opened for the onset day %s, then updated and resolved: %s", onset, describe(point))
+	}
+	var atPeak bool
+	for i, c := range point {
+		if c.AlertID != point[0].AlertID || c.Version != i+1 || i > 0 && c.State == "opened" {
+			t.Errorf("change %d: %s v%d %s, want %s v%d and no second opened", i, c.AlertID, c.Version, c.State, point[0].AlertID, i+1)
+		}
+		atPeak = atPeak || c.State == "updated" && c.PeriodStart.Equal(peak)
+	}
+	if last := point[len(point)-1]; !atPeak || last.State != "resolved" || last.Peak < 5*150 {
+		t.Errorf("want an update at the peak %s and a resolution with the peak count: %s", peak, describe(point))
+	}
+	e.checkAlertDeliveries(h, mail, changes)
+	t.Logf("%d alert changes in all; the surge point's: %s", len(changes), describe(point))
+}
+
+func (e *e2e) alertsQuery(point, population, state string) string {
+	q := "SELECT count() FROM " + e.cfg.ClickHouse.Database + ".alerts FINAL WHERE point_id = '" + point + "' AND population = '" + population + "'"
+	if state != "" {
+		q += " AND state = '" + state + "'"
+	}
+	return q
+}
+
+// alertChanges reads vigia.alerts, checks every record against the published JSON Schema,
+// and checks the alerts table holds the same changes.
+func (e *e2e) alertChanges() []schemas.AlertChange {
+	e.t.Helper()
+	c := jsonschema.NewCompiler()
+	doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.AlertV1Schema))
+	_ = c.AddResource("alert.json", doc)
+	sch, err := c.Compile("alert.json")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var out []schemas.AlertChange
+	for _, m := range e.readTopic(e.cfg.Kafka.TopicPrefix + ".alerts") {
+		v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(m.Value))
+		if err := sch.Validate(v); err != nil {
+			e.t.Errorf("vigia.alerts record does not match alert.v1.schema.json: %v\n%s", err, m.Value)
+		}
+		var a schemas.AlertChange
+		if err := json.Unmarshal(m.Value, &a); err != nil || string(m.Key) != a.AlertID {
+			e.t.Errorf("record key %q, alert %q: %v", m.Key, a.AlertID, err)
+		}
+		out = append(out, a)
+	}
+	var stored uint64
+	if err := e.conn.QueryRow(context.Background(), "SELECT count() FROM (SELECT DISTINCT alert_id, version FROM "+e.cfg.ClickHouse.Database+".alerts)").Scan(&stored); err != nil {
+		e.t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for _, a := range out {
+		distinct[fmt.Sprintf("%s-v%d", a.AlertID, a.Version)] = true
+	}
+	if int(stored) != len(distinct) || len(distinct) != len(out) {
+		e.t.Errorf("vigia.alerts has %d records (%d distinct changes), the alerts table %d", len(out), len(distinct), stored)
+	}
+	return out
+}
+
+// checkAlertDeliveries: every PAN change reached the webhook once, signed, and the SMTP
+// server holds the transit ones; nothing else was sent.
+func (e *e2e) checkAlertDeliveries(h *hook, mail *testenv.SMTPServer, changes []schemas.AlertChange) {
+	e.t.Helper()
+	var want []string
+	for _, c := range changes {
+		if c.Country == "PAN" {
+			want = append(want, fmt.Sprintf("%s-v%d", c.AlertID, c.Version))
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(h.messages()) < len(want) && time.Now().Before(deadline) {
+		time.Sleep(200 * time.Millisecond)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if len(h.bad) > 0 {
+		e.t.Errorf("deliveries with a bad signature: %v", h.bad)
+	}
+	for _, k := range want {
+		if h.keys[k] != 1 {
+			e.t.Errorf("webhook got %s %d times, want once", k, h.keys[k])
+		}
+	}
+	if len(h.got) != len(want) {
+		e.t.Errorf("webhook got %d messages, want %d", len(h.got), len(want))
+	}
+	for _, m := range h.got {
+		if m.TextES == "" || m.TextEN == "" || !strings.Contains(m.Dashboard, "/d/vigia-") {
+			e.t.Errorf("message without texts or dashboard link: %+v", m)
+		}
+	}
+	msgs, rcpt := mail.Messages()
+	if len(msgs) != len(want) || len(rcpt) == 0 || rcpt[0] != "alertas@migracion.example" {
+		e.t.Errorf("SMTP server holds %d messages for %v, want %d", len(msgs), rcpt, len(want))
+	}
+	for _, m := range msgs {
+		if !strings.Contains(m, "Lajas Blancas") && !strings.Contains(m, "PAN") {
+			e.t.Errorf("e-mail names neither the point nor the country:\n%s", m)
+		}
+	}
+}
+
+func describe(cs []schemas.AlertChange) string {
+	var b strings.Builder
+	for _, c := range cs {
+		fmt.Fprintf(&b, "\n  %s v%d %s %s %s observed %.0f expected %.0f upper %.0f", c.AlertID, c.Version, c.State, c.Severity,
+			c.PeriodStart.Format("2006-01-02"), c.Observed, c.Expected, c.Upper)
+	}
+	return b.String()
+}
