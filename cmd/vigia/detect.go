@@ -37,7 +37,7 @@ func (p *pipeline) detectStage(s *sinkSet) (stream.Handler, error) {
 		Zone:             p.zone, CountryZones: p.countryZones, PointName: p.pointName,
 		Dashboard: func(c schemas.AlertChange) string { return dashboardLink(sc.DashboardURL, c) },
 		Publish:   func(ctx context.Context, cs []schemas.AlertChange) error { return p.publishAlerts(ctx, s, cs) },
-		Topics: p.names, Brokers: p.cfg.Kafka.Brokers, Producer: p.writer, Metrics: p.m, Log: p.log,
+		Topics:    p.names, Brokers: p.cfg.Kafka.Brokers, Producer: p.writer, Metrics: p.m, Log: p.log,
 	})
 }
 
