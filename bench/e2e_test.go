@@ -158,7 +158,7 @@ func publish(b *testing.B, cfg config.Config, recs [][]byte) {
 var buildOnce sync.Once
 var bin string
 
-func startPipeline(b *testing.B, cfg config.Config) *exec.Cmd {
+func startPipeline(b *testing.B, cfg config.Config, env ...string) *exec.Cmd {
 	buildOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "vigia-bench")
 		if err != nil {
@@ -177,6 +177,7 @@ func startPipeline(b *testing.B, cfg config.Config) *exec.Cmd {
 		"VIGIA_CLICKHOUSE_DATABASE="+cfg.ClickHouse.Database, "VIGIA_LOG_LEVEL=warn",
 		"VIGIA_METRICS_LISTEN="+os.Getenv("VIGIA_BENCH_METRICS"), "VIGIA_METRICS_PPROF=true",
 		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_KAFKA_COMPRESSION="+envOr("VIGIA_BENCH_COMPRESSION", "none"), "VIGIA_PSEUDONYM_KEYS=p:"+key(1), "VIGIA_DLQ_KEYS=d:"+key(2))
+	cmd.Env = append(cmd.Env, env...)
 	// The pipeline's log would interleave with the benchmark lines the report parses.
 	cmd.Stderr = io.Discard
 	if os.Getenv("VIGIA_BENCH_VERBOSE") != "" {

@@ -107,3 +107,17 @@ func TestEWMA(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkLivePeriod is the detector's cost for one series and one period at the live
+// defaults (C2 over 28 periods, Poisson floor, three levels).
+func BenchmarkLivePeriod(b *testing.B) {
+	y := make([]float64, 31)
+	for i := range y {
+		y[i] = float64(100 + i%7*10)
+	}
+	d := LiveDetector()
+	b.ReportAllocs()
+	for b.Loop() {
+		_, _, _ = d.JudgeLast(y)
+	}
+}
