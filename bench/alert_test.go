@@ -58,7 +58,7 @@ func BenchmarkAlertLatency(b *testing.B) {
 		var lat []time.Duration
 		for k := range 3 {
 			d := 35 + 7*k
-			send(b, cfg, alertDay(points, day0, d, k)) // a different point each time: a surge widens its own baseline
+			send(b, cfg, alertDay(points, day0, d, k))                 // a different point each time: a surge widens its own baseline
 			waitDays(b, conn, cfg, day0.AddDate(0, 0, d), len(points)) // the day's records are in, the day still open
 			closing := alertClose(points, day0, d+1)
 			b.StartTimer()
