@@ -17,7 +17,8 @@ func newRunCmd(g *globals) *cobra.Command {
 		Use:   "run",
 		Short: "Run the pipeline stages (all by default) until SIGTERM or SIGINT",
 		Long: `Run consumes the agencies' raw topics and runs the stages: ingest (validate, anonymize,
-DLQ), dedup, window and store (ClickHouse). Each stage is a consumer group, so running the
+DLQ), dedup, window and store (ClickHouse), detect (surge alerts to vigia.alerts and the alerts
+table) and notify (one consumer group per route of surge.routes_file). Each stage is a consumer group, so running the
 same command on more machines shares the partitions. On SIGTERM or SIGINT every stage stops
 reading, flushes, commits what was delivered and the process exits 0 within
 pipeline.shutdown_grace; a second signal exits at once.
@@ -49,7 +50,7 @@ Keys come from the environment only: VIGIA_PSEUDONYM_KEYS and VIGIA_DLQ_KEYS (or
 			return awaitStop(done, again, time.After(cfg.Pipeline.Shutdown), log)
 		},
 	}
-	cmd.Flags().StringSliceVar(&stages, "stage", nil, "stages to run, comma-separated: ingest, dedup, window, store (default all)")
+	cmd.Flags().StringSliceVar(&stages, "stage", nil, "stages to run, comma-separated: ingest, dedup, window, store, detect, notify (default all)")
 	return cmd
 }
 

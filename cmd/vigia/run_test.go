@@ -32,7 +32,7 @@ func TestAwaitStop(t *testing.T) {
 }
 
 func TestParseStages(t *testing.T) {
-	if s, err := parseStages(nil); err != nil || len(s) != 4 {
+	if s, err := parseStages(nil); err != nil || len(s) != len(allStages) || s[len(s)-1] != "notify" {
 		t.Fatalf("default %v %v", s, err)
 	}
 	if s, err := parseStages([]string{"ingest,dedup", "dedup"}); err != nil || len(s) != 2 {
