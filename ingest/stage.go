@@ -34,6 +34,9 @@ type Config struct {
 	Sealer *dlq.Sealer
 	// Producer writes vigia.anon and vigia.dlq. Required.
 	Producer stream.Producer
+	// AnonPartitions is the partition count of vigia.anon, each of which is told this
+	// stage's progress per raw partition. Required.
+	AnonPartitions int
 	// Metrics, when set, counts records out and DLQ reasons.
 	Metrics *metrics.Metrics
 	// Log receives notable events; records' content is never logged.
@@ -49,8 +52,8 @@ type Stage struct {
 
 // New checks the configuration.
 func New(cfg Config) (*Stage, error) {
-	if cfg.Topics.Prefix == "" || cfg.Validator == nil || cfg.Validator.Points == nil || cfg.Sealer == nil || cfg.Producer == nil {
-		return nil, errors.New("ingest: Topics, Validator (with Points), Sealer and Producer are required")
+	if cfg.Topics.Prefix == "" || cfg.Validator == nil || cfg.Validator.Points == nil || cfg.Sealer == nil || cfg.Producer == nil || cfg.AnonPartitions <= 0 {
+		return nil, errors.New("ingest: Topics, Validator (with Points), Sealer, Producer and AnonPartitions are required")
 	}
 	if err := cfg.Anonymize.Validate(); err != nil {
 		return nil, err
@@ -62,7 +65,7 @@ func New(cfg Config) (*Stage, error) {
 }
 
 // Open implements stream.Handler for one raw topic partition.
-func (s *Stage) Open(_ context.Context, topic string, _ int, start int64) (stream.PartitionHandler, error) {
+func (s *Stage) Open(_ context.Context, topic string, part int, start int64) (stream.PartitionHandler, error) {
 	m := s.cfg.Topics.RawPattern().FindStringSubmatch(topic)
 	if m == nil {
 		return nil, fmt.Errorf("cannot ingest %s: not a raw agency topic (%s.raw.<agency>)", topic, s.cfg.Topics.Prefix)
@@ -71,7 +74,8 @@ func (s *Stage) Open(_ context.Context, topic string, _ int, start int64) (strea
 	if err != nil {
 		return nil, err
 	}
-	return &partition{s: s, agency: m[1], chk: schemas.Checker{Validator: s.cfg.Validator}, anon: a, delivered: start}, nil
+	src := []kafka.Header{{Key: stream.SourceHeader, Value: []byte(topic + ":" + strconv.Itoa(part))}}
+	return &partition{s: s, agency: m[1], chk: schemas.Checker{Validator: s.cfg.Validator}, anon: a, delivered: start, src: src}, nil
 }
 
 // partition handles one raw partition; its buffers are reused from batch to batch.
@@ -81,6 +85,8 @@ type partition struct {
 	chk       schemas.Checker
 	anon      *anonymize.Anonymizer
 	delivered int64
+	src       []kafka.Header // names this raw partition on every anon record, for dedup's watermark
+	progress  sourceProgress
 
 	ev    schemas.Event
 	clean schemas.CleanEvent
@@ -97,7 +103,10 @@ type span struct{ key0, key1, val1 int }
 // Handle implements stream.PartitionHandler.
 func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
 	if len(msgs) == 0 {
-		return p.delivered, nil
+		return p.delivered, p.after(ctx, msgs)
+	}
+	if err := p.before(ctx, msgs); err != nil {
+		return p.delivered, err
 	}
 	cfg := &p.s.cfg
 	p.buf, p.spans, p.out = p.buf[:0], p.spans[:0], p.out[:0]
@@ -121,8 +130,9 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		}
 		pt, _ := cfg.Validator.Points.Lookup(p.ev.PointID)
 		p.anon.Apply(&p.ev, pt, &p.clean)
+		p.progress.newest = max(p.progress.newest, p.clean.OccurredAt)
 		p.spans = append(p.spans, p.appendAnon(pt.ID))
-		p.out = append(p.out, kafka.Message{Topic: anonTopic})
+		p.out = append(p.out, kafka.Message{Topic: anonTopic, Headers: p.src})
 	}
 	for i, sp := range p.spans {
 		if sp.key0 >= 0 {
@@ -134,7 +144,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	}
 	p.delivered = msgs[len(msgs)-1].Offset + 1
 	p.count(len(msgs))
-	return p.delivered, nil
+	return p.delivered, p.after(ctx, msgs)
 }
 
 // appendAnon writes the key "<point>/<fingerprint>" and the clean event's bytes into buf.

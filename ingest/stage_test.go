@@ -21,8 +21,9 @@ import (
 )
 
 type fakeProducer struct {
-	got  []kafka.Message
-	fail error
+	got     []kafka.Message
+	markers []kafka.Message // source progress markers, kept apart from the records
+	fail    error
 }
 
 func (f *fakeProducer) WriteMessages(_ context.Context, msgs ...kafka.Message) error {
@@ -31,6 +32,10 @@ func (f *fakeProducer) WriteMessages(_ context.Context, msgs ...kafka.Message) e
 	}
 	for _, m := range msgs { // the stage reuses its buffers: keep copies, as Kafka would
 		m.Key, m.Value = bytes.Clone(m.Key), bytes.Clone(m.Value)
+		if _, _, ok := schemas.SourceMarker(m.Value); ok {
+			f.markers = append(f.markers, m)
+			continue
+		}
 		f.got = append(f.got, m)
 	}
 	return nil
@@ -46,7 +51,7 @@ func newStage(t *testing.T, prod stream.Producer) *Stage {
 	dk, _ := secrets.ParseKeyRing("d1:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32)), 32)
 	sealer, _ := dlq.NewSealer(dk)
 	s, err := New(Config{Topics: topics.Names{Prefix: "vigia"}, Validator: &schemas.Validator{Points: ps},
-		Anonymize: anonymize.Config{Keys: hk}, Sealer: sealer, Producer: prod})
+		Anonymize: anonymize.Config{Keys: hk}, Sealer: sealer, Producer: prod, AnonPartitions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -278,3 +278,29 @@ func Marker(b []byte) (int64, bool) {
 	wm, n := binary.Varint(b[1:])
 	return wm, n == len(b)-1
 }
+
+// sourceTag starts a source marker: the ingest stage's word, to every anon partition, of how
+// far one raw partition has got in event time and whether it has caught up with its log.
+const sourceTag = 0xFE
+
+// AppendSourceMarker appends a source marker: the newest event time (Unix seconds) the
+// source has delivered, and whether it had nothing more to read.
+func AppendSourceMarker(b []byte, newest int64, caughtUp bool) []byte {
+	b = binary.AppendVarint(append(b, sourceTag), newest)
+	if caughtUp {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// SourceMarker reports whether b is a source marker, and its content.
+func SourceMarker(b []byte) (newest int64, caughtUp, ok bool) {
+	if len(b) < 3 || b[0] != sourceTag {
+		return 0, false, false
+	}
+	newest, n := binary.Varint(b[1:])
+	if n <= 0 || n != len(b)-2 {
+		return 0, false, false
+	}
+	return newest, b[len(b)-1] == 1, true
+}

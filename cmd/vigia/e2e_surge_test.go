@@ -24,7 +24,7 @@ import (
 	"github.com/vigia-observatory/vigia/sinks/notify"
 )
 
-// The surge scenario: 64 days of daily flows with a weekly pattern and noise at three
+// The surge scenario: 90 days of daily flows with a weekly pattern and noise at three
 // points; at Lajas Blancas (a Darién transit point) a surge starts on day 51 (a Wednesday),
 // peaks on day 53 and ebbs from day 55.
 var (
@@ -132,7 +132,7 @@ func TestSurgeAlerts(t *testing.T) {
 	stop() // a restart in the middle of the open surge
 	stop = e.runInProcess()
 	defer stop()
-	e.publish(surgeRecords(surgePeak, 64))
+	e.publish(surgeRecords(surgePeak, 90))
 	e.waitFor("the alert resolved", e.alertsQuery("pan-lajas-blancas", "all", "resolved"), 1, 3*time.Minute)
 	e.waitFor("the last day judged", "SELECT count() FROM "+e.cfg.ClickHouse.Database+".windows WHERE resolution = 'day'", 1, time.Second)
 

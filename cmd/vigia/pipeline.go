@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -162,6 +163,26 @@ func (p *pipeline) rawTopics(ctx context.Context) ([]string, error) {
 	return out, nil
 }
 
+// rawPartitions names every raw topic partition ("<topic>:<partition>"), the sources dedup
+// waits for.
+func (p *pipeline) rawPartitions(ctx context.Context) ([]string, error) {
+	ts, err := p.rawTopics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range ts {
+		n, err := topics.Partitions(ctx, p.cfg.Kafka.Brokers, t)
+		if err != nil {
+			return nil, err
+		}
+		for i := range n {
+			out = append(out, t+":"+strconv.Itoa(i))
+		}
+	}
+	return out, nil
+}
+
 func (p *pipeline) ensureTopics(ctx context.Context) error {
 	c := p.cfg
 	if err := topics.Reachable(ctx, c.Kafka.Brokers); err != nil {
@@ -208,7 +229,7 @@ func (p *pipeline) ingest() (stream.Handler, error) {
 			MaxClockSkew: p.cfg.Validation.MaxClockSkew},
 		Anonymize: anonymize.Config{Keys: keys, PseudonymizeMinors: p.cfg.Pipeline.PseudonymizeMinors,
 			Destinations: p.cfg.Pipeline.Destinations},
-		Sealer: p.sealer, Producer: p.writer, Metrics: p.m, Log: p.log,
+		Sealer: p.sealer, Producer: p.writer, AnonPartitions: p.cleanParts, Metrics: p.m, Log: p.log,
 	})
 }
 
@@ -217,7 +238,7 @@ func (p *pipeline) dedup() (stream.Handler, error) {
 	return dedup.New(dedup.Config{
 		Topics: p.names, Brokers: p.cfg.Kafka.Brokers, Producer: p.writer, Metrics: p.m, Log: p.log,
 		State:          dedup.StateConfig{Horizon: pc.DedupHorizon, Tolerance: pc.DedupTolerance, MaxKeys: pc.DedupMaxKeys},
-		WatermarkDelay: pc.WatermarkDelay, IdleTimeout: pc.IdleTimeout,
+		WatermarkDelay: pc.WatermarkDelay, IdleTimeout: pc.IdleTimeout, Sources: p.rawPartitions,
 	})
 }
 

@@ -104,7 +104,8 @@ type Pipeline struct {
 	DedupMaxKeys int `yaml:"dedup_max_keys" env:"DEDUP_MAX_KEYS"`
 	// WatermarkDelay is how far the watermark trails the newest event. Default 10m.
 	WatermarkDelay time.Duration `yaml:"watermark_delay" env:"WATERMARK_DELAY"`
-	// IdleTimeout advances an idle partition's watermark after this long. Default 30s.
+	// IdleTimeout: a raw partition silent this long (or never heard from this long after
+	// dedup starts) no longer holds the event-time watermark back. Default 30s.
 	IdleTimeout time.Duration `yaml:"idle_timeout" env:"IDLE_TIMEOUT"`
 	// AllowedLateness keeps a window open this long after its end. Default 2h.
 	AllowedLateness time.Duration `yaml:"allowed_lateness" env:"ALLOWED_LATENESS"`

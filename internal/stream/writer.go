@@ -78,3 +78,7 @@ func PartitionOf(key []byte, n int) int {
 	h.Write(key)
 	return int(h.Sum32() % uint32(n))
 }
+
+// SourceHeader names, on a vigia.anon record, the raw topic partition it came from (set by
+// the ingest stage): dedup holds each partition's watermark to its slowest source.
+const SourceHeader = "vigia-src"

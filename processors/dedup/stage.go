@@ -25,12 +25,17 @@ type Config struct {
 	Brokers []string
 	// State bounds the state of each partition.
 	State StateConfig
-	// WatermarkDelay is how far the watermark trails the newest event time of a partition
-	// (the out-of-orderness that is not yet "late"). Default 10 minutes.
+	// WatermarkDelay is how far the watermark trails the newest event time of a partition's
+	// slowest active source (the out-of-orderness within a source that is not yet "late").
+	// Default 10 minutes.
 	WatermarkDelay time.Duration
-	// IdleTimeout: a partition without records for this long (wall clock) is advanced to the
-	// stage's newest watermark by a marker, so it does not hold windows open. Default 30s.
+	// IdleTimeout: a source (raw partition) silent this long no longer holds the watermark
+	// back, nor does one never heard from this long after a partition opened. Default 30s.
 	IdleTimeout time.Duration
+	// Sources lists every raw partition ("<topic>:<partition>") that may feed vigia.anon, so
+	// a partition waits for the ones not heard from yet. Optional: without it, only the
+	// sources seen count.
+	Sources func(ctx context.Context) ([]string, error)
 	// RebuildWindow is how far back (wall clock) vigia.clean is read to rebuild a partition's
 	// state when it is assigned. Default State.Horizon + 1 day.
 	RebuildWindow time.Duration
@@ -47,7 +52,8 @@ type Stage struct {
 	cfg Config
 
 	mu      sync.Mutex
-	newestW int64 // the newest watermark among this process's partitions
+	known   []string  // Sources' last answer
+	knownAt time.Time // when it was asked
 }
 
 // New checks the configuration.
@@ -72,24 +78,34 @@ func New(cfg Config) (*Stage, error) {
 // PointBalancer aligns them), so a repeat that arrives after a restart or a rebalance is
 // still dropped, and only what was delivered is remembered.
 func (s *Stage) Open(ctx context.Context, _ string, part int, start int64) (stream.PartitionHandler, error) {
-	p := &partition{s: s, part: part, delivered: start, state: NewState(s.cfg.State), lastRecord: time.Now(),
-		label: strconv.Itoa(part)}
+	p := &partition{s: s, part: part, delivered: start, state: NewState(s.cfg.State),
+		label: strconv.Itoa(part), srcs: newSources(s.cfg.IdleTimeout, time.Now())}
 	began := time.Now()
 	n, err := stream.ReadRange(ctx, s.cfg.Brokers, s.cfg.Topics.Clean(), part, began.Add(-s.cfg.RebuildWindow), p.replay)
 	if err != nil {
 		return nil, fmt.Errorf("cannot rebuild dedup state of partition %d: %w", part, err)
 	}
-	s.observe(p.wm)
 	s.cfg.Log.Info().Int("partition", part).Int("records", n).Int("keys", p.state.Len()).
 		Dur("took", time.Since(began)).Msg("dedup state rebuilt from vigia.clean")
 	return p, nil
 }
 
-func (s *Stage) observe(wm int64) int64 {
+// knownSources is the cluster's raw partitions, asked at most every 30 seconds (a new
+// agency's topic joins without a restart); the last answer stands when asking fails.
+func (s *Stage) knownSources(ctx context.Context) []string {
+	if s.cfg.Sources == nil {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.newestW = max(s.newestW, wm)
-	return s.newestW
+	if time.Since(s.knownAt) >= 30*time.Second {
+		if known, err := s.cfg.Sources(ctx); err == nil {
+			s.known, s.knownAt = known, time.Now()
+		} else {
+			s.cfg.Log.Warn().Err(err).Msg("cannot list the raw partitions; the last list stands")
+		}
+	}
+	return s.known
 }
 
 // partition deduplicates one anon partition into the clean partition of the same number.
@@ -100,7 +116,7 @@ type partition struct {
 	state      *State
 	wm         int64 // watermark stamped on the last delivered record
 	delivered  int64
-	lastRecord time.Time
+	srcs       sources
 
 	evicted int // evictions already counted in metrics
 	ev      schemas.CleanEvent
@@ -131,23 +147,34 @@ func (p *partition) replay(m kafka.Message) error {
 
 // Handle implements stream.PartitionHandler. Records are not decoded: their keys are peeked
 // and the watermark is stamped into the fetched bytes, which become the output as they are.
+// Source markers move the watermark; when nothing carries its newest value, a watermark
+// marker does, so quiet points' windows close downstream.
 func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
-	if len(msgs) == 0 {
-		return p.delivered, p.idle(ctx)
-	}
-	p.lastRecord = time.Now()
 	cfg := &p.s.cfg
 	p.pending.reset()
 	p.out = p.out[:0]
-	wm := p.wm
+	now := time.Now()
+	p.srcs.known = p.s.knownSources(ctx)
+	wm, stamped := p.wm, p.wm
+	delay := int64(cfg.WatermarkDelay / time.Second)
+	advance := func() {
+		if low, ok := p.srcs.low(now); ok {
+			wm = max(wm, low-delay)
+		}
+	}
 	var exact, semantic, corrupt int
 	for i := range msgs {
+		if newest, caughtUp, ok := schemas.SourceMarker(msgs[i].Value); ok {
+			p.srcs.marker(&msgs[i], newest, caughtUp, now)
+			continue
+		}
 		pk, err := schemas.PeekClean(msgs[i].Value)
 		if err != nil {
 			corrupt++
 			cfg.Log.Error().Int("partition", p.part).Int64("offset", msgs[i].Offset).Msg("undecodable anon record skipped; it stays in vigia.anon")
 			continue
 		}
+		p.srcs.event(&msgs[i], pk.OccurredAt, now)
 		switch p.verdict(&pk) {
 		case ExactDuplicate:
 			exact++
@@ -157,9 +184,14 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			continue
 		}
 		p.pending.add(pk.ExactKey, pk.SemanticKey, pk.OccurredAt)
-		wm = max(wm, pk.OccurredAt-int64(cfg.WatermarkDelay/time.Second))
+		advance()
 		schemas.SetWatermark(msgs[i].Value, wm)
+		stamped = wm
 		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean(), Key: pk.PointID, Value: msgs[i].Value})
+	}
+	advance()
+	if wm > stamped {
+		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean(), Key: stream.PartitionKey(p.part), Value: schemas.AppendMarker(nil, wm)})
 	}
 	if err := cfg.Producer.WriteMessages(ctx, p.out...); err != nil {
 		return p.delivered, fmt.Errorf("cannot produce dedup output: %w", err)
@@ -168,9 +200,10 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		p.state.Add(uint64(a[0]), uint64(a[1]), a[2])
 	}
 	p.wm = wm
-	p.s.observe(wm)
-	p.delivered = msgs[len(msgs)-1].Offset + 1
-	p.count(len(p.out), exact, semantic, corrupt)
+	if len(msgs) > 0 {
+		p.delivered = msgs[len(msgs)-1].Offset + 1
+	}
+	p.count(len(p.pending.accepted), exact, semantic, corrupt)
 	return p.delivered, nil
 }
 
@@ -179,25 +212,6 @@ func (p *partition) verdict(e *schemas.CleanPeek) Verdict {
 		return v
 	}
 	return p.pending.check(e.ExactKey, e.SemanticKey, e.OccurredAt, int64(p.s.cfg.State.Tolerance/time.Second))
-}
-
-// idle advances an idle partition's watermark to the stage's newest with a marker record, so
-// windows of quiet points still close; the marker is in the log, so a replay sees it too.
-func (p *partition) idle(ctx context.Context) error {
-	if time.Since(p.lastRecord) < p.s.cfg.IdleTimeout {
-		return nil
-	}
-	newest := p.s.observe(p.wm)
-	if newest <= p.wm {
-		return nil
-	}
-	m := kafka.Message{Topic: p.s.cfg.Topics.Clean(), Key: stream.PartitionKey(p.part), Value: schemas.AppendMarker(nil, newest)}
-	if err := p.s.cfg.Producer.WriteMessages(ctx, m); err != nil {
-		return fmt.Errorf("cannot produce watermark marker: %w", err)
-	}
-	p.wm = newest
-	p.lastRecord = time.Now()
-	return nil
 }
 
 func (p *partition) count(out, exact, semantic, corrupt int) {

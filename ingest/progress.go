@@ -1,0 +1,86 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+// sourceProgress tells every anon partition how far this raw partition has got (the newest
+// event time delivered) and whether it has caught up with its log, so that dedup holds each
+// partition's watermark to the slowest source still reading: when weeks of history are
+// published at once, raw partitions are read at different speeds, and a watermark taken
+// from the fastest would make the others' events late.
+type sourceProgress struct {
+	newest   int64
+	caughtUp bool
+	sent     bool // a marker has been sent since Open
+	sentAt   time.Time
+	msgs     []kafka.Message
+}
+
+// Markers are sent when the state changes, at most every second while reading a backlog,
+// and every ten seconds when caught up (so a restarted dedup learns of every source).
+const (
+	markEvery     = time.Second
+	heartbeatEvry = 10 * time.Second
+)
+
+// before is called with a batch before its records are produced: a source that had caught
+// up and now reads a backlog says so first, so no partition runs ahead of what it is about
+// to send.
+func (p *partition) before(ctx context.Context, msgs []kafka.Message) error {
+	if len(msgs) == 0 || !p.progress.caughtUp || caughtUp(msgs) {
+		return nil
+	}
+	p.progress.caughtUp = false
+	return p.mark(ctx)
+}
+
+// after is called once a batch's records are produced. A marker that cannot be sent is
+// logged and sent again on the next tick: the records are delivered either way.
+func (p *partition) after(ctx context.Context, msgs []kafka.Message) error {
+	g := &p.progress
+	now := caughtUp(msgs)
+	due := heartbeatEvry
+	if !now {
+		due = markEvery
+	}
+	changed := now != g.caughtUp || now && len(msgs) > 0
+	if g.sent && !changed && time.Since(g.sentAt) < due {
+		return nil
+	}
+	g.caughtUp = now
+	if err := p.mark(ctx); err != nil {
+		p.s.cfg.Log.Warn().Err(err).Msg("source progress not sent; retried on the next tick")
+	}
+	return nil
+}
+
+func (p *partition) mark(ctx context.Context) error {
+	g := &p.progress
+	value := schemas.AppendSourceMarker(nil, g.newest, g.caughtUp)
+	g.msgs = g.msgs[:0]
+	for n := range p.s.cfg.AnonPartitions {
+		g.msgs = append(g.msgs, kafka.Message{Topic: p.s.cfg.Topics.Anon(), Key: stream.PartitionKey(n), Value: value, Headers: p.src})
+	}
+	if err := p.s.cfg.Producer.WriteMessages(ctx, g.msgs...); err != nil {
+		return fmt.Errorf("cannot send source progress: %w", err)
+	}
+	g.sent, g.sentAt = true, time.Now()
+	return nil
+}
+
+// caughtUp: an idle tick, or the batch ends at the partition's high watermark.
+func caughtUp(msgs []kafka.Message) bool {
+	if len(msgs) == 0 {
+		return true
+	}
+	last := msgs[len(msgs)-1]
+	return last.HighWaterMark > 0 && last.Offset+1 >= last.HighWaterMark
+}
