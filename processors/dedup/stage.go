@@ -110,13 +110,13 @@ func (s *Stage) knownSources(ctx context.Context) []string {
 
 // partition deduplicates one anon partition into the clean partition of the same number.
 type partition struct {
-	s          *Stage
-	part       int
-	label      string
-	state      *State
-	wm         int64 // watermark stamped on the last delivered record
-	delivered  int64
-	srcs       sources
+	s         *Stage
+	part      int
+	label     string
+	state     *State
+	wm        int64 // watermark stamped on the last delivered record
+	delivered int64
+	srcs      sources
 
 	evicted int // evictions already counted in metrics
 	ev      schemas.CleanEvent
