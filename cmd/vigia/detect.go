@@ -37,7 +37,14 @@ func (p *pipeline) detectStage(s *sinkSet) (stream.Handler, error) {
 		Zone:             p.zone, CountryZones: p.countryZones, PointName: p.pointName,
 		Dashboard: func(c schemas.AlertChange) string { return dashboardLink(sc.DashboardURL, c) },
 		Publish:   func(ctx context.Context, cs []schemas.AlertChange) error { return p.publishAlerts(ctx, s, cs) },
-		Topics:    p.names, Brokers: p.cfg.Kafka.Brokers, Producer: p.writer, Metrics: p.m, Log: p.log,
+		Bands: func(ctx context.Context, bs []detect.Band) error {
+			t, err := s.bands.Submit(ctx, bs, "detect")
+			if err != nil {
+				return err
+			}
+			return t.Wait(ctx)
+		},
+		Topics: p.names, Brokers: p.cfg.Kafka.Brokers, Producer: p.writer, Metrics: p.m, Log: p.log,
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/dlq"
 	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/processors/detect"
 	"github.com/vigia-observatory/vigia/processors/window"
 	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
@@ -25,6 +26,7 @@ type sinkSet struct {
 	dlq     *chsink.Batcher[dlq.Record]
 	windows *chsink.Batcher[window.Row]
 	alerts  *chsink.Batcher[schemas.AlertChange]
+	bands   *chsink.Batcher[detect.Band]
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -58,10 +60,14 @@ func (p *pipeline) openSinks(ctx context.Context) (*sinkSet, error) {
 	if s.alerts, err = chsink.NewBatcher[schemas.AlertChange](conn, chsink.AlertsTable{}, bc); err != nil {
 		return nil, err
 	}
+	bc.Reject = p.rejectTo("surge_bands")
+	if s.bands, err = chsink.NewBatcher[detect.Band](conn, chsink.BandsTable{}, bc); err != nil {
+		return nil, err
+	}
 	// The batchers stop only after the stages have flushed into them (close).
 	bctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	for _, run := range []func(context.Context){s.events.Run, s.dlq.Run, s.windows.Run, s.alerts.Run} {
+	for _, run := range []func(context.Context){s.events.Run, s.dlq.Run, s.windows.Run, s.alerts.Run, s.bands.Run} {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); run(bctx) }()
 	}

@@ -48,8 +48,9 @@ type Config struct {
 	// alerts table, and returns once both hold them; it must be safe to repeat (a retry
 	// sends the same changes again, with the same ids and versions). Required.
 	Publish func(ctx context.Context, changes []schemas.AlertChange) error
-	// Notify hands a published change to the ministries' routes; it must not block. Optional.
-	Notify func(schemas.AlertChange)
+	// Bands stores every judged period (observed, expected, bound, severity) for the
+	// dashboards, and returns once stored. Optional.
+	Bands func(ctx context.Context, bands []Band) error
 	// Topics, Brokers and Producer: the progress topic is read at start and the stage's
 	// checkpoint written to it. Required.
 	Topics   topics.Names

@@ -28,10 +28,20 @@ type Seen struct {
 	First            time.Time
 }
 
-// judge turns settled periods into alert changes. Not safe for concurrent use.
+// Band is one judged period of one series: what the dashboards draw as the expected band.
+type Band struct {
+	Series      surge.SeriesKey
+	PeriodStart time.Time
+	surge.Verdict
+	Method   string
+	JudgedAt time.Time
+}
+
+// judge turns settled periods into alert changes and bands. Not safe for concurrent use.
 type judge struct {
 	cfg     *Config
 	tracker *surge.Tracker
+	bands   []Band // of the last advance
 }
 
 // advance judges every period of every series that closed between watermarks prev and wm
@@ -41,6 +51,7 @@ func (j *judge) advance(ctx context.Context, prev, wm int64) ([]schemas.AlertCha
 		return nil, nil // windows close on whole hours (local midnights are whole hours here)
 	}
 	var out []schemas.AlertChange
+	j.bands = j.bands[:0]
 	for _, res := range j.cfg.Resolutions {
 		changes, err := j.advanceRes(ctx, res, prev, wm)
 		if err != nil {
@@ -101,8 +112,10 @@ func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm i
 				continue
 			}
 			start, end := bounds(res, i, zones[0])
+			method := cmp.Or(d.Method, surge.DefaultDetector().Method)
+			j.bands = append(j.bands, Band{Series: k, PeriodStart: start, Verdict: v, Method: method, JudgedAt: j.cfg.Now().UTC()})
 			if a := j.tracker.Observe(k, start, v); a != nil {
-				out = append(out, judged{k, i, j.change(a, cmp.Or(d.Method, surge.DefaultDetector().Method), end)})
+				out = append(out, judged{k, i, j.change(a, method, end)})
 			}
 		}
 	}

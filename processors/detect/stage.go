@@ -139,9 +139,11 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 			if cfg.Metrics != nil {
 				cfg.Metrics.AlertChanges.WithLabelValues(c.State, c.Severity).Inc()
 			}
-			if cfg.Notify != nil {
-				cfg.Notify(c)
-			}
+		}
+	}
+	if cfg.Bands != nil && len(p.judge.bands) > 0 {
+		if err := cfg.Bands(ctx, p.judge.bands); err != nil {
+			return fmt.Errorf("cannot store %d judged periods: %w", len(p.judge.bands), err)
 		}
 	}
 	b, _ := json.Marshal(schemas.Progress{Watermark: wm})
