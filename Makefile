@@ -16,7 +16,7 @@ BIN     := bin/vigia
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build services services-down services-status test unit vet fmt bench migrate clean
+.PHONY: build services services-down services-status test unit vet fmt bench migrate clean dashboards
 
 build: ## the vigia binary in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/vigia
@@ -40,6 +40,9 @@ test: services vet ## unit + integration tests against the real services, with t
 
 migrate: build services
 	$(BIN) migrate
+
+dashboards: ## render the Grafana dashboards (code in dashboards/) to dashboards/json
+	$(GO) run ./cmd/vigia dashboards render --out dashboards/json
 
 bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detector cost, end to end, alert latency; medians in a table
 	@mkdir -p .state

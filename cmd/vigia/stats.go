@@ -11,16 +11,13 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// statsInterval is how often a process writes its counters to pipeline_stats.
-const statsInterval = 10 * time.Second
-
 // reportStats snapshots this process's counters per stage into <db>.pipeline_stats every
-// statsInterval until ctx ends, so the pipeline-health dashboard works from ClickHouse alone.
+// interval (pipeline.stats_interval) until ctx ends, so the pipeline-health dashboard works from ClickHouse alone.
 // Counters are cumulative per instance; rates are differences between snapshots.
-func reportStats(ctx context.Context, conn driver.Conn, db string, reg prometheus.Gatherer, stages []string) {
+func reportStats(ctx context.Context, conn driver.Conn, db string, reg prometheus.Gatherer, stages []string, interval time.Duration) {
 	host, _ := os.Hostname()
 	instance := fmt.Sprintf("%s-%d", host, os.Getpid())
-	t := time.NewTicker(statsInterval)
+	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		select {

@@ -77,7 +77,7 @@ func (p *Pipeline) validate(bad badFunc) {
 		{"pipeline.dedup_horizon", p.DedupHorizon}, {"pipeline.dedup_tolerance", p.DedupTolerance},
 		{"pipeline.watermark_delay", p.WatermarkDelay}, {"pipeline.idle_timeout", p.IdleTimeout},
 		{"pipeline.allowed_lateness", p.AllowedLateness}, {"pipeline.window_flush", p.WindowFlush},
-		{"pipeline.insert_wait", p.InsertWait},
+		{"pipeline.insert_wait", p.InsertWait}, {"pipeline.stats_interval", p.StatsInterval},
 	} {
 		positiveDur(bad, kv.key, kv.d)
 	}

@@ -115,6 +115,9 @@ type Pipeline struct {
 	InsertRows int `yaml:"insert_rows" env:"INSERT_ROWS"`
 	// InsertWait flushes a non-empty ClickHouse insert after this long. Default 1s.
 	InsertWait time.Duration `yaml:"insert_wait" env:"INSERT_WAIT"`
+	// StatsInterval is how often each process writes its counters to pipeline_stats (the
+	// pipeline-health dashboard). Default 10s.
+	StatsInterval time.Duration `yaml:"stats_interval" env:"STATS_INTERVAL"`
 }
 
 // Kafka configures the brokers and topics.
@@ -192,6 +195,7 @@ func Default() Config {
 			Destinations: []string{"USA", "CAN"}, DedupHorizon: 7 * 24 * time.Hour, DedupTolerance: time.Hour,
 			DedupMaxKeys: 2_000_000, WatermarkDelay: 10 * time.Minute, IdleTimeout: 30 * time.Second,
 			AllowedLateness: 2 * time.Hour, WindowFlush: time.Second, InsertRows: 50_000, InsertWait: time.Second,
+			StatsInterval: 10 * time.Second,
 		},
 	}
 }

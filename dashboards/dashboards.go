@@ -1,0 +1,135 @@
+// Package dashboards builds Vigía's Grafana dashboards as code (grafana-foundation-sdk):
+// the regional overview, point detail, children and adolescents, returns, surge alerts and
+// pipeline health. They query ClickHouse through the Grafana ClickHouse plugin, chosen by a
+// data source variable, and apply the small-cell rule in their SQL. `make dashboards`
+// renders them to dashboards/json, which a test keeps in step with this code.
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/grafana/grafana-foundation-sdk/go/cog"
+	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+)
+
+// Settings are what a rendering may change.
+type Settings struct {
+	// K is the least count a panel shows; smaller ones read "<K". Default 5.
+	K int
+	// KMinors is the same for children and adolescents. Default 10.
+	KMinors int
+	// Database is the ClickHouse database (a hidden constant of every dashboard). Default vigia.
+	Database string
+}
+
+// DefaultSettings are the committed dashboards' settings.
+func DefaultSettings() Settings { return Settings{K: 5, KMinors: 10, Database: "vigia"} }
+
+// Validate checks the settings.
+func (s Settings) Validate() error {
+	if s.K < 1 || s.KMinors < s.K {
+		return fmt.Errorf("k %d and k for minors %d: need 1 <= k <= k for minors", s.K, s.KMinors)
+	}
+	if s.Database == "" {
+		return fmt.Errorf("database must not be empty")
+	}
+	return nil
+}
+
+// Board is one dashboard: its file name and builder.
+type Board struct {
+	File  string // e.g. "overview.json"
+	Build func(Settings) *dashboard.DashboardBuilder
+}
+
+// All lists the dashboards.
+func All() []Board {
+	return []Board{
+		{"overview.json", overview}, {"point.json", pointDetail}, {"children.json", children},
+		{"returns.json", returns}, {"alerts.json", alertsBoard}, {"health.json", health},
+	}
+}
+
+// Render builds every dashboard to indented JSON, by file name.
+func Render(s Settings) (map[string][]byte, error) {
+	text, err := render(s)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string][]byte, len(text))
+	for f, t := range text {
+		out[f] = []byte(t)
+	}
+	return out, nil
+}
+
+func render(s Settings) (map[string]string, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, b := range All() {
+		d, err := b.Build(s).Build()
+		if err != nil {
+			return nil, fmt.Errorf("cannot build %s: %w", b.File, err)
+		}
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false) // SQL reads "a < k", not "a \u003c k"
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(d); err != nil {
+			return nil, fmt.Errorf("cannot encode %s: %w", b.File, err)
+		}
+		// The SDK's own marshalling escapes <, > and &; they are valid as they are in JSON.
+		out[b.File] = htmlUnescape.Replace(buf.String())
+	}
+	return out, nil
+}
+
+var htmlUnescape = strings.NewReplacer(`\u003c`, "<", `\u003e`, ">", `\u0026`, "&")
+
+// base is a dashboard with the variables every one has: the data source, the database and
+// the small-cell thresholds, the last seven days, refreshed every minute.
+func base(uid, title string, s Settings) *dashboard.DashboardBuilder {
+	return dashboard.NewDashboardBuilder(title).
+		Uid(uid).
+		Tags([]string{"vigia"}).
+		Editable().
+		Time("now-7d", "now").
+		Refresh("1m").
+		Timezone("browser").
+		WithVariable(dashboard.NewDatasourceVariableBuilder("datasource").
+			Label("Fuente de datos / Data source").
+			Type(PluginID)).
+		WithVariable(constant("database", s.Database, "ClickHouse database")).
+		WithVariable(constant("k", strconv.Itoa(s.K), "Counts under k are shown as <k (small-cell rule)")).
+		WithVariable(constant("k_minors", strconv.Itoa(s.KMinors), "Counts of children under k_minors are shown as <k_minors"))
+}
+
+func constant(name, value, description string) *dashboard.ConstantVariableBuilder {
+	return dashboard.NewConstantVariableBuilder(name).
+		Value(dashboard.StringOrMap{String: ptr(value)}).
+		Description(description)
+}
+
+// custom is a single-choice variable with fixed options, the first selected.
+func custom(name, label string, values ...string) *dashboard.CustomVariableBuilder {
+	opts := ""
+	for i, v := range values {
+		if i > 0 {
+			opts += ","
+		}
+		opts += v
+	}
+	return dashboard.NewCustomVariableBuilder(name).Label(label).Values(dashboard.StringOrMap{String: ptr(opts)}).
+		Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: ptr(values[0])}, Value: dashboard.StringOrArrayOfString{String: ptr(values[0])}})
+}
+
+// pos places a panel on the 24-column grid.
+func pos(x, y, w, h uint32) dashboard.GridPos { return dashboard.GridPos{X: x, Y: y, W: w, H: h} }
+
+var _ cog.Builder[dashboard.Dashboard] = (*dashboard.DashboardBuilder)(nil)

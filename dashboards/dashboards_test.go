@@ -1,0 +1,110 @@
+package dashboards
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The committed JSON is what this code renders: change the code, run `make dashboards`.
+func TestCommittedDashboardsAreCurrent(t *testing.T) {
+	files, err := Render(DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range files {
+		got, err := os.ReadFile(filepath.Join("json", name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("dashboards/json/%s is stale or missing: run `make dashboards` and commit the result", name)
+		}
+	}
+	committed, _ := filepath.Glob("json/*.json")
+	if len(committed) != len(files) {
+		t.Errorf("%d committed files, %d dashboards: remove the files of dashboards that no longer exist", len(committed), len(files))
+	}
+}
+
+// Every dashboard selects its data source through the variable, has a unique uid and
+// bilingual titles; every panel has a query.
+func TestDashboardShape(t *testing.T) {
+	files, _ := Render(DefaultSettings())
+	uids := map[string]bool{}
+	for name, b := range files {
+		var d struct {
+			UID        string `json:"uid"`
+			Title      string `json:"title"`
+			Templating struct {
+				List []struct{ Name, Type string } `json:"list"`
+			} `json:"templating"`
+			Panels []struct {
+				Title   string  `json:"title"`
+				Targets []Query `json:"targets"`
+			} `json:"panels"`
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if uids[d.UID] || !strings.HasPrefix(d.UID, "vigia-") {
+			t.Errorf("%s: uid %q duplicated or not vigia-*", name, d.UID)
+		}
+		uids[d.UID] = true
+		if !strings.Contains(d.Title, " / ") {
+			t.Errorf("%s: title %q is not Spanish / English", name, d.Title)
+		}
+		var hasDS bool
+		for _, v := range d.Templating.List {
+			hasDS = hasDS || v.Name == "datasource" && v.Type == "datasource"
+		}
+		if !hasDS {
+			t.Errorf("%s: no datasource variable", name)
+		}
+		for _, p := range d.Panels {
+			if len(p.Targets) == 0 || !strings.Contains(p.Title, " / ") {
+				t.Errorf("%s: panel %q has no query or no bilingual title", name, p.Title)
+			}
+			for _, q := range p.Targets {
+				if q.Datasource == nil || *q.Datasource.Uid != "${datasource}" || *q.Datasource.Type != PluginID {
+					t.Errorf("%s: panel %q does not query through ${datasource}", name, p.Title)
+				}
+			}
+		}
+	}
+	for _, uid := range []string{"vigia-point", "vigia-alerts"} { // alert messages link to them
+		if !uids[uid] {
+			t.Errorf("no dashboard %s, which alert messages link to", uid)
+		}
+	}
+	if err := (Settings{K: 5, KMinors: 3, Database: "x"}).Validate(); err == nil {
+		t.Error("k for minors under k accepted")
+	}
+}
+
+func TestExpand(t *testing.T) {
+	v := Vars{From: time.Unix(1000, 0), To: time.Unix(2000, 0), IntervalS: 60, Values: map[string]string{"database": "db1", "k": "5", "point": "pan-x"}}
+	for _, tc := range []struct{ in, want string }{
+		{"WHERE $__timeFilter(window_start)", "WHERE window_start >= toDateTime(1000) AND window_start <= toDateTime(2000)"},
+		{"FROM ${database}.t WHERE p = '$point' AND n < ${k}", "FROM db1.t WHERE p = 'pan-x' AND n < 5"},
+		{"intDiv(x, $__interval_s) BETWEEN $__fromTime AND $__toTime", "intDiv(x, 60) BETWEEN toDateTime(1000) AND toDateTime(2000)"},
+		{"${unknown}", "${unknown}"},
+	} {
+		if got := Expand(tc.in, v); got != tc.want {
+			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	qs, err := Queries(mustRender(t))
+	if err != nil || len(qs) < 15 {
+		t.Fatalf("%d queries, %v", len(qs), err)
+	}
+}
+
+func mustRender(t *testing.T) map[string][]byte {
+	files, err := Render(DefaultSettings())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}

@@ -1,0 +1,117 @@
+package dashboards
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// PanelQuery is one SQL query of a dashboard: a panel target, an annotation or a variable.
+type PanelQuery struct {
+	File, Panel, RefID string
+	Format             Format
+	SQL                string            // with macros and variables, as stored
+	Constants          map[string]string // the dashboard's constant variables (database, k, ...)
+}
+
+// Queries lists every query of the rendered dashboards, in file and panel order.
+func Queries(rendered map[string][]byte) ([]PanelQuery, error) {
+	files := make([]string, 0, len(rendered))
+	for f := range rendered {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	var out []PanelQuery
+	for _, f := range files {
+		var d struct {
+			Panels []struct {
+				Title   string  `json:"title"`
+				Targets []Query `json:"targets"`
+			} `json:"panels"`
+			Annotations struct {
+				List []struct {
+					Name   string `json:"name"`
+					Target *Query `json:"target"`
+				} `json:"list"`
+			} `json:"annotations"`
+			Templating struct {
+				List []struct {
+					Name  string          `json:"name"`
+					Type  string          `json:"type"`
+					Query json.RawMessage `json:"query"`
+				} `json:"list"`
+			} `json:"templating"`
+		}
+		if err := json.Unmarshal(rendered[f], &d); err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", f, err)
+		}
+		consts := map[string]string{}
+		for _, v := range d.Templating.List {
+			var val string
+			if v.Type == "constant" && json.Unmarshal(v.Query, &val) == nil {
+				consts[v.Name] = val
+			}
+		}
+		first := len(out)
+		for _, p := range d.Panels {
+			for _, t := range p.Targets {
+				out = append(out, PanelQuery{File: f, Panel: p.Title, RefID: t.RefID, Format: t.Format, SQL: t.RawSQL})
+			}
+		}
+		for _, a := range d.Annotations.List {
+			if a.Target != nil && a.Target.RawSQL != "" {
+				out = append(out, PanelQuery{File: f, Panel: "annotation: " + a.Name, RefID: a.Target.RefID, Format: Table, SQL: a.Target.RawSQL})
+			}
+		}
+		for _, v := range d.Templating.List {
+			var q struct {
+				RawSQL string `json:"rawSql"`
+			}
+			if v.Type == "query" && json.Unmarshal(v.Query, &q) == nil && q.RawSQL != "" {
+				out = append(out, PanelQuery{File: f, Panel: "variable: " + v.Name, RefID: v.Name, Format: Table, SQL: q.RawSQL})
+			}
+		}
+		for i := first; i < len(out); i++ {
+			out[i].Constants = consts
+		}
+	}
+	return out, nil
+}
+
+// Vars are what Grafana substitutes into a query: the time range, the interval and the
+// template variables' values.
+type Vars struct {
+	From, To  time.Time
+	IntervalS int
+	Values    map[string]string
+}
+
+var (
+	timeFilterRe = regexp.MustCompile(`\$__timeFilter\(([^)]+)\)`)
+	varRe        = regexp.MustCompile(`\$\{(\w+)\}|\$(\w+)`)
+)
+
+// Expand gives the SQL the ClickHouse plugin (v4) sends for a query: its macros as the
+// plugin's backend expands them (pkg/macros) and the template variables, so a test or an
+// analyst can run a panel's query directly against ClickHouse.
+func Expand(sql string, v Vars) string {
+	from, to := fmt.Sprintf("toDateTime(%d)", v.From.Unix()), fmt.Sprintf("toDateTime(%d)", v.To.Unix())
+	sql = timeFilterRe.ReplaceAllStringFunc(sql, func(m string) string {
+		col := strings.TrimSpace(timeFilterRe.FindStringSubmatch(m)[1])
+		return col + " >= " + from + " AND " + col + " <= " + to
+	})
+	sql = strings.NewReplacer("$__fromTime", from, "$__toTime", to,
+		"$__interval_s", strconv.Itoa(max(v.IntervalS, 1))).Replace(sql)
+	return varRe.ReplaceAllStringFunc(sql, func(m string) string {
+		sub := varRe.FindStringSubmatch(m)
+		name := sub[1] + sub[2]
+		if val, ok := v.Values[name]; ok {
+			return val
+		}
+		return m
+	})
+}
