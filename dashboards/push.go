@@ -11,11 +11,11 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-openapi/strfmt"
 	goapi "github.com/grafana/grafana-openapi-client-go/client"
 	"github.com/grafana/grafana-openapi-client-go/client/dashboards"
 	"github.com/grafana/grafana-openapi-client-go/client/folders"
 	"github.com/grafana/grafana-openapi-client-go/models"
-	"github.com/go-openapi/strfmt"
 )
 
 // PushConfig says where and how to upload the dashboards.

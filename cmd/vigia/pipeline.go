@@ -108,7 +108,10 @@ func runPipeline(ctx context.Context, cfg config.Config, stages []string, enviro
 	var wg sync.WaitGroup
 	if sinks != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); reportStats(ctx, sinks.conn, cfg.ClickHouse.Database, p.reg, stages, cfg.Pipeline.StatsInterval) }()
+		go func() {
+			defer wg.Done()
+			reportStats(ctx, sinks.conn, cfg.ClickHouse.Database, p.reg, stages, cfg.Pipeline.StatsInterval)
+		}()
 	}
 	for name, h := range handlers {
 		wg.Add(1)
