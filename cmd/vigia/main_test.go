@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,5 +128,34 @@ func TestMigrateTwice(t *testing.T) {
 	out, errs, code = run(t, "migrate")
 	if code != 0 || !strings.Contains(out, "up to date, nothing applied") || !strings.Contains(out, "points registry unchanged") {
 		t.Fatalf("second migrate: %d %s %s", code, out, errs)
+	}
+}
+
+func TestHealthCommand(t *testing.T) {
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte("# metrics")) }))
+	defer ok.Close()
+	if out, errs, code := run(t, "health", "--url", ok.URL+"/metrics"); code != 0 || out != "ok\n" {
+		t.Fatalf("healthy: code %d %q %q", code, out, errs)
+	}
+	if _, errs, code := run(t, "health", "--url", "http://127.0.0.1:1/metrics"); code == 0 || !strings.Contains(errs, "cannot reach") {
+		t.Fatalf("down: code %d %q", code, errs)
+	}
+}
+
+func TestDashboardsRender(t *testing.T) {
+	dir := t.TempDir()
+	out, errs, code := run(t, "dashboards", "render", "--out", dir, "--k", "7", "--k-minors", "12")
+	if code != 0 || !strings.Contains(out, "6 dashboards written") {
+		t.Fatalf("code %d %q %q", code, out, errs)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "overview.json"))
+	if !strings.Contains(string(b), `"query": "7"`) {
+		t.Error("--k did not reach the dashboards' k")
+	}
+	if _, errs, code := run(t, "dashboards", "render", "--out", dir, "--k", "9", "--k-minors", "3"); code == 0 || !strings.Contains(errs, "k for minors") {
+		t.Fatalf("k-minors under k accepted: %d %q", code, errs)
+	}
+	if _, errs, code := run(t, "dashboards", "push", "--url", "localhost:3000"); code == 0 || !strings.Contains(errs, "--url") {
+		t.Fatalf("bad url accepted: %d %q", code, errs)
 	}
 }

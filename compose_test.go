@@ -1,0 +1,178 @@
+// Package vigia_test checks the deployment files at the top of the repository: compose.yaml
+// (loaded with compose-go, as `docker compose` loads it) and the Dockerfile. No Docker engine
+// runs on the development machines, so this is how they stay true.
+package vigia_test
+
+import (
+	"bufio"
+	"context"
+	"maps"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/compose-spec/compose-go/v2/loader"
+	"github.com/compose-spec/compose-go/v2/types"
+)
+
+func envFile(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	env := map[string]string{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") {
+			env[k] = v
+		}
+	}
+	return env
+}
+
+func loadCompose(t *testing.T, env map[string]string) (*types.Project, error) {
+	t.Helper()
+	return loader.LoadWithContext(context.Background(), types.ConfigDetails{
+		WorkingDir: ".", ConfigFiles: []types.ConfigFile{{Filename: "compose.yaml"}}, Environment: maps.Clone(env),
+	}, func(o *loader.Options) { o.SetProjectName("vigia", true) })
+}
+
+// Every service, port, volume, health check and variable that README.md and .env.example
+// name is in compose.yaml, and the start order is guarded by health conditions.
+func TestComposeFile(t *testing.T) {
+	env := envFile(t, ".env.example")
+	p, err := loadCompose(t, env)
+	if err != nil {
+		t.Fatalf("compose.yaml does not load: %v", err)
+	}
+	images := map[string]string{"kafka": "apache/kafka:", "clickhouse": "clickhouse/clickhouse-server:", "grafana": "grafana/grafana:",
+		"vigia-migrate": "vigia:local", "vigia": "vigia:local", "publisher": "vigia:local"}
+	for name, image := range images {
+		s, ok := p.Services[name]
+		if !ok {
+			t.Errorf("service %s missing", name)
+			continue
+		}
+		if !strings.HasPrefix(s.Image, image) {
+			t.Errorf("%s: image %q, want %s*", name, s.Image, image)
+		}
+	}
+	for _, name := range []string{"kafka", "clickhouse", "grafana", "vigia"} {
+		if hc := p.Services[name].HealthCheck; hc == nil || len(hc.Test) == 0 {
+			t.Errorf("%s has no health check", name)
+		}
+	}
+	wantDeps := map[string]map[string]string{
+		"grafana":       {"clickhouse": "service_healthy"},
+		"vigia-migrate": {"clickhouse": "service_healthy"},
+		"vigia":         {"kafka": "service_healthy", "vigia-migrate": "service_completed_successfully"},
+		"publisher":     {"vigia": "service_healthy"},
+	}
+	for svc, deps := range wantDeps {
+		for dep, cond := range deps {
+			if d, ok := p.Services[svc].DependsOn[dep]; !ok || d.Condition != cond {
+				t.Errorf("%s depends_on %s: %+v, want condition %s", svc, dep, d, cond)
+			}
+		}
+	}
+	if b := p.Services["vigia-migrate"].Build; b == nil || !strings.HasSuffix(b.Dockerfile, "Dockerfile") {
+		t.Errorf("vigia-migrate does not build the Dockerfile: %+v", b)
+	}
+	ports := map[string]uint32{}
+	for name, s := range p.Services {
+		for _, pc := range s.Ports {
+			ports[name] = pc.Target
+		}
+	}
+	for svc, port := range map[string]uint32{"grafana": 3000, "kafka": 9094, "clickhouse": 8123, "vigia": 9464} {
+		if ports[svc] != port {
+			t.Errorf("%s publishes %d, want %d (README names it)", svc, ports[svc], port)
+		}
+	}
+	for _, v := range []string{"kafka-data", "clickhouse-data", "grafana-data"} {
+		if _, ok := p.Volumes[v]; !ok {
+			t.Errorf("named volume %s missing", v)
+		}
+	}
+	mounts := map[string]bool{}
+	for _, s := range p.Services {
+		for _, v := range s.Volumes {
+			mounts[v.Target] = true
+		}
+	}
+	for _, m := range []string{"/etc/grafana/provisioning", "/var/lib/grafana/dashboards/vigia", "/etc/clickhouse-server/users.d/grafana.xml"} {
+		if !mounts[m] {
+			t.Errorf("no mount at %s", m)
+		}
+	}
+	for _, f := range []string{"dashboards/provisioning/datasources/clickhouse.yaml", "dashboards/provisioning/dashboards/vigia.yaml", "sinks/clickhouse/users.d/grafana.xml"} {
+		if _, err := os.Stat(f); err != nil {
+			t.Errorf("mounted file missing: %v", err)
+		}
+	}
+	if g := p.Services["grafana"].Environment["GF_INSTALL_PLUGINS"]; g == nil || *g != "grafana-clickhouse-datasource" {
+		t.Errorf("grafana does not install the ClickHouse plugin: %v", g)
+	}
+	vigiaEnv := p.Services["vigia"].Environment
+	for _, k := range []string{"VIGIA_KAFKA_BROKERS", "VIGIA_CLICKHOUSE_ADDR", "VIGIA_CLICKHOUSE_PASSWORD", "VIGIA_PSEUDONYM_KEYS", "VIGIA_DLQ_KEYS"} {
+		if v := vigiaEnv[k]; v == nil || *v == "" {
+			t.Errorf("vigia lacks %s", k)
+		}
+	}
+	// Every variable compose.yaml requires is in .env.example, and no secret is in compose.yaml.
+	raw, _ := os.ReadFile("compose.yaml")
+	for _, m := range regexp.MustCompile(`\$\{(\w+):\?`).FindAllStringSubmatch(string(raw), -1) {
+		if _, ok := env[m[1]]; !ok {
+			t.Errorf("compose.yaml requires %s, which .env.example does not document", m[1])
+		}
+	}
+	for k, v := range env {
+		if strings.Contains(string(raw), v) {
+			t.Errorf("compose.yaml contains the value of %s", k)
+		}
+	}
+	// Without an .env, compose stops with a message naming the variable.
+	if _, err := loadCompose(t, map[string]string{}); err == nil || !strings.Contains(err.Error(), "CLICKHOUSE_PASSWORD") && !strings.Contains(err.Error(), "VIGIA_") && !strings.Contains(err.Error(), "GRAFANA_") {
+		t.Errorf("compose.yaml loads without secrets: %v", err)
+	}
+}
+
+// The Dockerfile builds what `make build` builds: the same package, CGO off, -trimpath and
+// the same linker flags, onto a static image.
+func TestDockerfileBuildsWhatTheMakefileBuilds(t *testing.T) {
+	docker, _ := os.ReadFile("Dockerfile")
+	makefile, _ := os.ReadFile("Makefile")
+	build := regexp.MustCompile(`(?m)^RUN (CGO_ENABLED=0 go build .*)$`).FindStringSubmatch(string(docker))
+	target := regexp.MustCompile(`(?m)^build:.*\n\t(CGO_ENABLED=0 \$\(GO\) build .*)$`).FindStringSubmatch(string(makefile))
+	if build == nil || target == nil {
+		t.Fatalf("cannot find the build lines (Dockerfile %v, Makefile %v)", build != nil, target != nil)
+	}
+	fields := func(s string) []string {
+		var out []string
+		for _, f := range strings.Fields(s) {
+			if strings.HasPrefix(f, "-") || strings.HasPrefix(f, "./") || strings.HasPrefix(f, "CGO_") {
+				out = append(out, strings.Trim(f, `'"`))
+			}
+		}
+		return out
+	}
+	d, m := fields(build[1]), fields(target[1])
+	for _, want := range m {
+		if !slices.Contains(d, want) && want != "-o" {
+			t.Errorf("Makefile builds with %q, the Dockerfile does not: %v", want, d)
+		}
+	}
+	ldDocker := regexp.MustCompile(`-ldflags "([^"]+)"`).FindStringSubmatch(build[1])
+	ldMake := regexp.MustCompile(`LDFLAGS := (.*)`).FindStringSubmatch(string(makefile))
+	if ldDocker == nil || ldMake == nil || strings.Fields(ldDocker[1])[0] != strings.Fields(ldMake[1])[0] ||
+		!strings.Contains(ldDocker[1], "-X main.version=") || !strings.Contains(ldMake[1], "-X main.version=") {
+		t.Errorf("linker flags differ: Dockerfile %q, Makefile %q", ldDocker, ldMake)
+	}
+	if !strings.Contains(string(docker), "FROM gcr.io/distroless/static") || !strings.Contains(string(docker), `ENTRYPOINT ["/vigia"]`) {
+		t.Error("the final image is not the static binary on distroless")
+	}
+}
