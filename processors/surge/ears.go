@@ -148,14 +148,16 @@ func (e EARS) bound(mean, upper, alpha float64) float64 {
 	return math.Max(upper, qpois(1-alpha, mean))
 }
 
-// qpois is the smallest k with P(X <= k) >= p for X ~ Poisson(mean); above a mean of 1000
-// the normal approximation (with continuity correction) is used.
+// qpois is the smallest k with P(X <= k) >= p for X ~ Poisson(mean): summed exactly up to a
+// mean of 100 (above it e^-mean underflows long before the sum matters), and from the
+// Cornish-Fisher expansion above, which is within one count there.
 func qpois(p, mean float64) float64 {
 	if mean <= 0 {
 		return 0
 	}
-	if mean > 1000 {
-		return math.Ceil(mean + qnorm(p)*math.Sqrt(mean) - 0.5)
+	if mean > 100 {
+		z := qnorm(p)
+		return math.Ceil(mean + z*math.Sqrt(mean) + (z*z-1)/6 - 0.5)
 	}
 	term := math.Exp(-mean)
 	cdf := term

@@ -112,3 +112,17 @@ func BenchmarkEARSPeriod(b *testing.B) {
 		_, _ = e.At(y, len(y)-1)
 	}
 }
+
+// qpois against R's qpois (stats 4.x, Rscript on this machine): exact to a mean of 100,
+// within one count above.
+func TestQpois(t *testing.T) {
+	for _, tc := range []struct{ p, mean, want float64 }{
+		{0.999, 1, 5}, {0.99999, 1, 8}, {0.999, 20, 35}, {0.99999, 100, 145},
+		{0.99999, 101, 147}, {0.999999, 150, 212}, {0.999, 868, 960}, {0.99999, 868, 996}, {0.999999, 5000, 5340},
+	} {
+		exact := tc.mean <= 100
+		if got := qpois(tc.p, tc.mean); exact && got != tc.want || math.Abs(got-tc.want) > 1 {
+			t.Errorf("qpois(%v, %v) = %v, R gives %v", tc.p, tc.mean, got, tc.want)
+		}
+	}
+}
