@@ -16,7 +16,10 @@ BIN     := bin/vigia
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build services services-down services-status test unit vet fmt bench migrate clean dashboards
+.PHONY: build services services-down services-status test unit vet fmt bench migrate clean dashboards demo
+
+# make demo replays this many wall-clock seconds; CI runs it short (make test).
+DEMO_SECONDS ?= 120
 
 build: ## the vigia binary in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/vigia
@@ -35,8 +38,12 @@ vet:
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
-test: services vet ## unit + integration tests against the real services, with the race detector
+test: services vet ## unit + integration tests against the real services (race detector on), then the demo, short
 	$(GO) test -race -count=1 -timeout 40m ./...
+	$(MAKE) demo DEMO_SECONDS=30 DEMO_QUIET=1
+
+demo: build ## the one-command demo: the real 2023 Darién and Honduras surges through the pipeline, with a live view
+	DEMO_SECONDS=$(DEMO_SECONDS) scripts/demo.sh
 
 migrate: build services
 	$(BIN) migrate

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -75,7 +76,33 @@ It checks first that the URL answers, the token is accepted and the ClickHouse p
 	push.Flags().StringVar(&pc.Token, "token", "", "service account token with the Editor role (or env GRAFANA_TOKEN)")
 	push.Flags().StringVar(&pc.Folder, "folder", "Vigía", "folder title (created when missing)")
 	push.Flags().StringVar(&pc.Datasource, "datasource", "", "name or uid of the ClickHouse data source (default: the only one)")
-	cmd.AddCommand(render, push)
+	var days int
+	sqlCmd := &cobra.Command{
+		Use:   "sql",
+		Short: "Print every dashboard query as the ClickHouse plugin would run it (the last --days, variables at their defaults)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			files, err := dashboards.Render(s)
+			if err != nil {
+				return err
+			}
+			qs, err := dashboards.Queries(files)
+			if err != nil {
+				return err
+			}
+			now := time.Now()
+			for _, q := range qs {
+				values := maps.Clone(q.Constants)
+				maps.Copy(values, map[string]string{"point": "pan-lajas-blancas", "type": "crossing", "role": "transit", "country": "%"})
+				v := dashboards.Vars{From: now.AddDate(0, 0, -days), To: now, IntervalS: 3600, Values: values}
+				fmt.Fprintf(cmd.OutOrStdout(), "-- %s / %s (%s)\n%s;\n\n", q.File, q.Panel, q.RefID, dashboards.Expand(q.SQL, v))
+			}
+			return nil
+		},
+	}
+	settingsFlags(sqlCmd, &s)
+	sqlCmd.Flags().IntVar(&days, "days", 1200, "time range, in days back from now (the replayed 2023 history is ~1,000 days back)")
+	cmd.AddCommand(render, push, sqlCmd)
 	return cmd
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/topics"
 )
 
 // Compressions maps kafka.compression values to kafka-go codecs (0 is none).
@@ -55,11 +57,9 @@ func joinLines(errs []error) error {
 	return errors.New(strings.Join(parts, "\n  "))
 }
 
-var agencyRe = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{1,31}$`)
-
 func (p *Pipeline) validate(bad badFunc) {
 	for _, a := range p.Agencies {
-		if !agencyRe.MatchString(a) {
+		if !topics.AgencyPattern.MatchString(a) {
 			bad("pipeline.agencies", "%q must match ^[a-z0-9][a-z0-9_-]{1,31}$", a)
 		}
 	}

@@ -138,6 +138,16 @@ type Kafka struct {
 	// measured on one machine, lz4 cost 10-15% of the pipeline's CPU for no gain on a local
 	// link; choose lz4 or zstd where bandwidth between brokers and stages is scarce.
 	Compression string `yaml:"compression" env:"COMPRESSION"`
+	// SASLMechanism authenticates `vigia publish` (an agency publishing into the
+	// observatory's cluster): none, plain, scram-sha-256 or scram-sha-512. Default none.
+	SASLMechanism string `yaml:"sasl_mechanism" env:"SASL_MECHANISM"`
+	// SASLUsername for SASL. The password comes only from VIGIA_KAFKA_SASL_PASSWORD.
+	SASLUsername string `yaml:"sasl_username" env:"SASL_USERNAME"`
+	SASLPassword string `yaml:"-" env:"SASL_PASSWORD"`
+	// TLS encrypts `vigia publish`'s connections; TLSCAFile is a PEM file of the CA to trust
+	// (default: the system's). Default false.
+	TLS       bool   `yaml:"tls" env:"TLS"`
+	TLSCAFile string `yaml:"tls_ca_file" env:"TLS_CA_FILE"`
 }
 
 // ClickHouse configures the storage server.
@@ -179,7 +189,7 @@ func Default() Config {
 		LogLevel: "info",
 		Kafka: Kafka{
 			Brokers: []string{"127.0.0.1:9092"}, ClientID: "vigia", TopicPrefix: "vigia",
-			Partitions: 6, ReplicationFactor: 1, DialTimeout: 10 * time.Second, Compression: "none",
+			Partitions: 6, ReplicationFactor: 1, DialTimeout: 10 * time.Second, Compression: "none", SASLMechanism: "none",
 		},
 		ClickHouse: ClickHouse{
 			Addr: []string{"127.0.0.1:9000"}, Database: "vigia", Username: "default",
@@ -247,6 +257,15 @@ func (c *Config) Validate() error {
 	}
 	if _, ok := Compressions[c.Kafka.Compression]; !ok {
 		bad("kafka.compression", "%q must be one of none, gzip, snappy, lz4, zstd", c.Kafka.Compression)
+	}
+	switch c.Kafka.SASLMechanism {
+	case "none":
+	case "plain", "scram-sha-256", "scram-sha-512":
+		if c.Kafka.SASLUsername == "" || c.Kafka.SASLPassword == "" {
+			bad("kafka.sasl_mechanism", "%s needs kafka.sasl_username and VIGIA_KAFKA_SASL_PASSWORD", c.Kafka.SASLMechanism)
+		}
+	default:
+		bad("kafka.sasl_mechanism", "%q must be one of none, plain, scram-sha-256, scram-sha-512", c.Kafka.SASLMechanism)
 	}
 	positive(bad, "kafka.partitions", c.Kafka.Partitions, 1, 1024)
 	positive(bad, "kafka.replication_factor", c.Kafka.ReplicationFactor, 1, 7)

@@ -21,9 +21,15 @@ type Names struct{ Prefix string }
 // Raw is the topic an agency publishes into.
 func (n Names) Raw(agency string) string { return n.Prefix + ".raw." + agency }
 
+// agencyID is what an agency id looks like: it ends a raw topic's name.
+const agencyID = `[a-z0-9][a-z0-9_-]{1,31}`
+
+// AgencyPattern matches a whole agency id.
+var AgencyPattern = regexp.MustCompile(`^` + agencyID + `$`)
+
 // RawPattern matches every agency's raw topic and captures the agency.
 func (n Names) RawPattern() *regexp.Regexp {
-	return regexp.MustCompile(`^` + regexp.QuoteMeta(n.Prefix) + `\.raw\.([a-z0-9][a-z0-9_-]{1,31})$`)
+	return regexp.MustCompile(`^` + regexp.QuoteMeta(n.Prefix) + `\.raw\.(` + agencyID + `)$`)
 }
 
 // Anon holds anonymized events keyed by the deduplication fingerprint.

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/spf13/cobra"
+
+	"github.com/vigia-observatory/vigia/ingest/replay"
+	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/schemas"
+	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
+)
+
+type demoOpts struct {
+	seconds  float64
+	from, to string
+	logPath  string
+	quiet    bool // no screen redraws (CI, logs)
+}
+
+func newDemoCmd(g *globals) *cobra.Command {
+	o := demoOpts{seconds: 120, from: "2023-01", to: "2023-10", logPath: ".state/demo.log"}
+	cmd := &cobra.Command{
+		Use:   "demo",
+		Short: "Replay the 2023 Darién and Honduras surges through the whole pipeline, with a live view",
+		Long: `Demo runs every stage in this process on its own topics (prefix "demo") and database
+(vigia_demo), both emptied first, and replays the real 2023 statistics of the Darién and
+Honduras at an accelerated clock (--seconds for the whole replay). A live view shows events
+per second per stage, the DLQ by reason, the open alerts and each alert as it fires. At the
+end it checks that every replayed record was stored and that an alert fired (exit 1
+otherwise), and prints where the results are. Ctrl-C stops it cleanly.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := g.config()
+			if err != nil {
+				return err
+			}
+			return runDemo(cmd.Context(), cfg, o, cmd.OutOrStdout())
+		},
+	}
+	cmd.Flags().Float64Var(&o.seconds, "seconds", o.seconds, "wall-clock length of the replay (env DEMO_SECONDS in make demo)")
+	cmd.Flags().StringVar(&o.from, "from", o.from, "first month replayed")
+	cmd.Flags().StringVar(&o.to, "to", o.to, "last month replayed")
+	cmd.Flags().StringVar(&o.logPath, "log", o.logPath, "the pipeline's log file")
+	cmd.Flags().BoolVar(&o.quiet, "quiet", !isTerminal(os.Stdout), "print a status line every 5 s instead of redrawing the screen")
+	return cmd
+}
+
+func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) error {
+	if o.seconds <= 0 {
+		return fmt.Errorf("--seconds %v must be positive", o.seconds)
+	}
+	days, err := replay.Plan(replay.Config{From: o.from, To: o.to})
+	if err != nil {
+		return err
+	}
+	cfg.Kafka.TopicPrefix, cfg.ClickHouse.Database = "demo", "vigia_demo"
+	cfg.Pipeline.Agencies = []string{"pa-snm", "hn-inm"}
+	cfg.Pipeline.IdleTimeout = 5 * time.Second
+	cfg.Pipeline.StatsInterval = 2 * time.Second
+	if cfg.Metrics.Listen, err = freePort(); err != nil {
+		return err
+	}
+	environ := config.Environ()
+	demoKeys(environ, out)
+	fmt.Fprintf(out, "demo: topics %s.*, database %s, %d days (%s..%s) in %.0f s; the pipeline's log: %s\n",
+		cfg.Kafka.TopicPrefix, cfg.ClickHouse.Database, len(days), o.from, o.to, o.seconds, o.logPath)
+	conn, err := resetDemo(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	logFile, err := openLog(o.logPath)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+
+	pctx, stopPipeline := context.WithCancel(context.Background()) // stopped last, after the view
+	piped := make(chan error, 1)
+	go func() { piped <- runPipeline(pctx, cfg, allStages, environ, newLogger("info", logFile)) }()
+	defer func() {
+		stopPipeline()
+		if err := <-piped; err != nil {
+			fmt.Fprintln(out, "demo: pipeline:", err)
+		}
+	}()
+
+	v := newDemoView(cfg, conn, out, o.quiet)
+	replayed := make(chan replayResult, 1)
+	go func() {
+		res, err := runReplay(ctx, cfg, replayOpts{cfg: replay.Config{From: o.from, To: o.to}, daySeconds: o.seconds / float64(len(days))}, io.Discard)
+		if err != nil && !errors.Is(err, context.Canceled) {
+			fmt.Fprintln(out, "demo: replay:", err)
+		}
+		replayed <- res
+	}()
+	res, err := v.run(ctx, replayed)
+	if err != nil {
+		fmt.Fprintln(out, "\ndemo: stopped; the pipeline is flushing and committing")
+		return err
+	}
+	return v.finish(ctx, res)
+}
+
+// resetDemo empties the demo's topics and database, then migrates and loads the points.
+func resetDemo(ctx context.Context, cfg config.Config) (driver.Conn, error) {
+	if err := topics.Reachable(ctx, cfg.Kafka.Brokers); err != nil {
+		return nil, fmt.Errorf("%w (make services starts Kafka and ClickHouse)", err)
+	}
+	if err := topics.DeleteWithPrefix(ctx, cfg.Kafka.Brokers, cfg.Kafka.TopicPrefix); err != nil {
+		return nil, err
+	}
+	conn, err := chsink.Open(ctx, cfg.ClickHouse)
+	if err != nil {
+		return nil, err
+	}
+	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+cfg.ClickHouse.Database); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("cannot empty the demo database: %w", err)
+	}
+	if _, err := chsink.Migrate(ctx, conn, cfg.ClickHouse.Database); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	points, err := schemas.RegionPoints()
+	if err == nil {
+		_, err = chsink.LoadPoints(ctx, conn, cfg.ClickHouse.Database, points)
+	}
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
+}
+
+// demoKeys makes throw-away keys when none are set: a demo's pseudonyms need no stability.
+func demoKeys(environ map[string]string, out io.Writer) {
+	for _, k := range []string{"VIGIA_PSEUDONYM_KEYS", "VIGIA_DLQ_KEYS"} {
+		if environ[k] == "" && environ[k+"_FILE"] == "" {
+			b := make([]byte, 32)
+			_, _ = rand.Read(b)
+			environ[k] = "demo:" + base64.StdEncoding.EncodeToString(b)
+			fmt.Fprintf(out, "demo: %s not set, using a throw-away key\n", k)
+		}
+	}
+}
+
+func openLog(path string) (*os.File, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot write the demo log: %w", err)
+	}
+	return f, nil
+}
+
+func freePort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
