@@ -11,6 +11,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/vigia-observatory/vigia/internal/config"
 )
@@ -30,7 +31,7 @@ type demoView struct {
 	dlq    map[string]float64
 	open   []string
 	reach  string // the event time the pipeline has reached
-	lastQ  time.Time
+	shown  time.Time
 }
 
 func newDemoView(cfg config.Config, conn driver.Conn, out io.Writer, quiet bool) *demoView {
@@ -146,7 +147,7 @@ func (v *demoView) scrape() (in, dlq map[string]float64) {
 		return in, dlq
 	}
 	defer res.Body.Close()
-	var p expfmt.TextParser
+	p := expfmt.NewTextParser(model.UTF8Validation)
 	fams, err := p.TextToMetricFamilies(res.Body)
 	if err != nil {
 		return in, dlq
@@ -169,8 +170,9 @@ func (v *demoView) scrape() (in, dlq map[string]float64) {
 
 func (v *demoView) draw(done bool) {
 	if v.quiet {
-		if time.Now().Second()%5 == 0 {
-			fmt.Fprintf(v.out, "[%s] reached %s | %s | open alerts %d\n", time.Now().Format("15:04:05"), v.reach, v.rateLine(), len(v.open))
+		if time.Since(v.shown) >= 5*time.Second {
+			v.shown = time.Now()
+			fmt.Fprintf(v.out, "[%s] reached %s | events/s %s | DLQ %s | open alerts %d\n", v.shown.Format("15:04:05"), v.reach, v.rateLine(), keyValues(v.dlq, "%.0f"), len(v.open))
 		}
 		return
 	}
