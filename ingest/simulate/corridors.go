@@ -36,8 +36,8 @@ var corridors = []corridor{
 var Scenarios = map[string]map[string]float64{
 	"none":    {},
 	"caravan": {"origin-honduras": 8, "guatemala-transit": 4, "mexico-south": 3}, // a caravan leaves San Pedro Sula
-	"darien":  {"darien": 5, "costa-rica": 3},                                     // a surge through the Darién
-	"returns": {"returns-air-honduras": 6, "returns-air-guatemala": 6},            // a wave of return flights
+	"darien":  {"darien": 5, "costa-rica": 3},                                    // a surge through the Darién
+	"returns": {"returns-air-honduras": 6, "returns-air-guatemala": 6},           // a wave of return flights
 }
 
 var (
