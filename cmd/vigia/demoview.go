@@ -4,8 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -172,7 +173,7 @@ func (v *demoView) draw(done bool) {
 	if v.quiet {
 		if time.Since(v.shown) >= 5*time.Second {
 			v.shown = time.Now()
-			fmt.Fprintf(v.out, "[%s] reached %s | events/s %s | DLQ %s | open alerts %d\n", v.shown.Format("15:04:05"), v.reach, v.rateLine(), keyValues(v.dlq, "%.0f"), len(v.open))
+			fmt.Fprintf(v.out, "[%s] reached %s | events/s %s | DLQ %s | open alerts %d\n", v.shown.Format("15:04:05"), v.reach, v.rateLine(), joinCounts(v.dlq, "%.0f"), len(v.open))
 		}
 		return
 	}
@@ -184,7 +185,7 @@ func (v *demoView) draw(done bool) {
 	}
 	fmt.Fprintf(&b, "Vigía demo: the 2023 Darién and Honduras statistics, %s; event time reached %s\n\n", state, v.reach)
 	fmt.Fprintf(&b, "events/s   %s\n", v.rateLine())
-	fmt.Fprintf(&b, "DLQ        %s\n\n", keyValues(v.dlq, "%.0f"))
+	fmt.Fprintf(&b, "DLQ        %s\n\n", joinCounts(v.dlq, "%.0f"))
 	fmt.Fprintf(&b, "Open alerts (%d):\n", len(v.open))
 	for _, l := range tail(v.open, 8) {
 		fmt.Fprintf(&b, "  %s\n", l)
@@ -210,18 +211,14 @@ func (v *demoView) rateLine() string {
 	return strings.Join(parts, ", ")
 }
 
-func keyValues(m map[string]float64, format string) string {
+// joinCounts renders "key n, key n" in key order ("none" when empty).
+func joinCounts[V int | float64](m map[string]V, format string) string {
 	if len(m) == 0 {
 		return "none"
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + " " + fmt.Sprintf(format, m[k])
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, k+" "+fmt.Sprintf(format, m[k]))
 	}
 	return strings.Join(parts, ", ")
 }

@@ -7,8 +7,10 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -159,7 +161,7 @@ func (m *Mapping) eventID(agency string, row map[string]string, rec map[string]a
 	}
 	h := sha256.New()
 	fmt.Fprint(h, agency)
-	for _, k := range sortedKeys(row) {
+	for _, k := range slices.Sorted(maps.Keys(row)) {
 		fmt.Fprintf(h, "\x00%s=%s", k, row[k])
 	}
 	return agency + "-" + hex.EncodeToString(h.Sum(nil)[:10])

@@ -209,12 +209,3 @@ func readCSV(r io.Reader, m *Mapping, agency string, each func(line) error) erro
 		}
 	}
 }
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}

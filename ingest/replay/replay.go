@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -116,7 +117,7 @@ func (s Source) plan(from, to time.Time, days map[string]*Day) error {
 		key := m.Format("2006-01")
 		share := childShare(dmg[key])
 		n := time.Date(m.Year(), m.Month()+1, 0, 0, 0, 0, 0, time.UTC).Day()
-		for _, code := range sortedKeys(nat[key]) {
+		for _, code := range slices.Sorted(maps.Keys(nat[key])) {
 			count := nat[key][code]
 			children := int(math.Round(float64(count) * share))
 			for _, g := range []struct {
@@ -244,13 +245,4 @@ func readMonthly(name, keyCol string) (map[string]map[string]int, error) {
 		}
 		out[t][k] += n
 	}
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
