@@ -17,15 +17,18 @@ import (
 // published at once, raw partitions are read at different speeds, and a watermark taken
 // from the fastest would make the others' events late.
 type sourceProgress struct {
-	newest   int64
-	caughtUp bool
-	sent     bool // a marker has been sent since Open
-	sentAt   time.Time
-	msgs     []kafka.Message
+	newest     int64
+	caughtUp   bool
+	sent       bool // a marker has been sent since Open
+	sentAt     time.Time
+	sentNewest int64 // the newest event time the last marker carried
+	msgs       []kafka.Message
 }
 
-// Markers are sent when the state changes, at most every second while reading a backlog,
-// and every ten seconds when caught up (so a restarted dedup learns of every source).
+// Markers are sent at once when the state changes (caught up or reading), at most every
+// second while the newest event time moves, and every ten seconds otherwise (so a restarted
+// dedup learns of every source). Not per batch: that doubled the produce calls of a busy
+// ingest worker and cost the pipeline 15% of its throughput.
 const (
 	markEvery     = time.Second
 	heartbeatEvry = 10 * time.Second
@@ -48,11 +51,10 @@ func (p *partition) after(ctx context.Context, msgs []kafka.Message) error {
 	g := &p.progress
 	now := caughtUp(msgs)
 	due := heartbeatEvry
-	if !now {
+	if g.newest != g.sentNewest {
 		due = markEvery
 	}
-	changed := now != g.caughtUp || now && len(msgs) > 0
-	if g.sent && !changed && time.Since(g.sentAt) < due {
+	if g.sent && now == g.caughtUp && time.Since(g.sentAt) < due {
 		return nil
 	}
 	g.caughtUp = now
@@ -72,7 +74,7 @@ func (p *partition) mark(ctx context.Context) error {
 	if err := p.s.cfg.Producer.WriteMessages(ctx, g.msgs...); err != nil {
 		return fmt.Errorf("cannot send source progress: %w", err)
 	}
-	g.sent, g.sentAt = true, time.Now()
+	g.sent, g.sentAt, g.sentNewest = true, time.Now(), g.newest
 	return nil
 }
 
