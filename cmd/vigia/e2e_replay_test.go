@@ -10,20 +10,21 @@ import (
 	"github.com/vigia-observatory/vigia/ingest/replay"
 )
 
-// TestReplayDarien2023 replays the real Darién months of 2023 through the whole pipeline:
-// every record lands once, and an alert opens for the Darién reception station before the
-// August 2023 peak (81,946 people).
+// TestReplayDarien2023 replays the real months of 2023 of the Darién and of Honduras
+// through the whole pipeline: every record lands once, an alert opens for the Darién
+// reception station before the August 2023 peak (81,946 people), and one for the CAMI of
+// Trojes before the Honduran peak of October 2023 (102,008).
 func TestReplayDarien2023(t *testing.T) {
-	e := newRig(t, "pa-snm")
+	e := newRig(t, "pa-snm", "hn-inm")
 	stop := e.runInProcess()
 	defer stop()
-	o := replayOpts{cfg: replay.Config{From: "2023-01", To: "2023-09", Sources: []string{"darien"}}}
+	o := replayOpts{cfg: replay.Config{From: "2023-01", To: "2023-10"}}
 	res, err := runReplay(context.Background(), e.cfg, o, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
 	db := e.cfg.ClickHouse.Database
-	e.waitFor("every replayed record stored", "SELECT count() FROM "+db+".events FINAL WHERE event_id LIKE 'replay-darien-%'", uint64(res.records), 3*time.Minute)
+	e.waitFor("every replayed record stored", "SELECT count() FROM "+db+".events FINAL WHERE event_id LIKE 'replay-%'", uint64(res.records), 3*time.Minute)
 	var persons uint64
 	if err := e.conn.QueryRow(context.Background(), "SELECT sum(toUInt64(count)) FROM "+db+".events FINAL").Scan(&persons); err != nil || int(persons) != res.persons {
 		t.Fatalf("persons stored %d, published %d (%v)", persons, res.persons, err)
@@ -35,10 +36,12 @@ func TestReplayDarien2023(t *testing.T) {
 		}
 	}()
 	e.waitFor("an alert for the Darién before the peak", "SELECT count() FROM "+db+".alerts WHERE point_id = 'pan-lajas-blancas' AND state = 'opened' AND population = 'all' AND period_start < toDateTime('2023-08-01 00:00:00', 'UTC')", 1, 2*time.Minute)
-	var first time.Time
-	_ = e.conn.QueryRow(context.Background(), "SELECT min(period_start) FROM "+db+".alerts WHERE point_id = 'pan-lajas-blancas' AND state = 'opened'").Scan(&first)
-	t.Logf("%d records, %d persons replayed; first Darién alert for %s, %d days before the August 2023 peak",
-		res.records, res.persons, first.Format(time.DateOnly), int(peak.Sub(first).Hours()/24))
+	e.waitFor("an alert for Honduras before its peak", "SELECT count() FROM "+db+".alerts WHERE point_id = 'hnd-cami-trojes' AND state = 'opened' AND population = 'all' AND period_start < toDateTime('2023-10-01 00:00:00', 'UTC')", 1, 2*time.Minute)
+	var first, firstHN time.Time
+	_ = e.conn.QueryRow(context.Background(), "SELECT min(period_start) FROM "+db+".alerts WHERE point_id = 'pan-lajas-blancas' AND state = 'opened' AND population = 'all'").Scan(&first)
+	_ = e.conn.QueryRow(context.Background(), "SELECT min(period_start) FROM "+db+".alerts WHERE point_id = 'hnd-cami-trojes' AND state = 'opened' AND population = 'all'").Scan(&firstHN)
+	t.Logf("%d records, %d persons replayed; first Darién alert for %s (%d days before the August 2023 peak), first Honduras alert for %s",
+		res.records, res.persons, first.Format(time.DateOnly), int(peak.Sub(first).Hours()/24), firstHN.Format(time.DateOnly))
 }
 
 func (e *e2e) debugDetect() {

@@ -29,7 +29,7 @@ func BenchmarkJudgeDay(b *testing.B) {
 	}
 	j := &judge{cfg: testConfig(src), tracker: surge.NewTracker(2)}
 	prev, wm := day0.AddDate(0, 0, 38).Unix(), day0.AddDate(0, 0, 39).Unix()
-	set := buildSeries(surge.Daily, src.totals, j.cfg.Zone, j.cfg.TopNationalities, nil)
+	set := buildSeries(surge.Daily, src.totals, j.cfg.Zone, nil)
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := j.advance(context.Background(), prev, wm); err != nil {

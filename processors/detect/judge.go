@@ -80,7 +80,8 @@ func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm i
 			open = append(open, a.Series)
 		}
 	}
-	set := buildSeries(res, totals, j.cfg.Zone, j.cfg.TopNationalities, open)
+	set := buildSeries(res, totals, j.cfg.Zone, open)
+	groups := set.nationalities()
 	firsts := j.firstIndexes(res, seen)
 	type judged struct {
 		k surge.SeriesKey
@@ -99,6 +100,9 @@ func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm i
 		for i := lastClosed(res, prev, zones) + 1; i <= lastClosed(res, wm, zones); i++ {
 			if i-int64(need) < first {
 				continue // not enough observed history for a baseline
+			}
+			if k.Nationality != "" && !j.tracker.IsOpen(k) && !set.topNationality(k, groups[natKey{k.Country, k.Type, k.Role}], i, need, j.cfg.TopNationalities) {
+				continue
 			}
 			y := make([]float64, need+1)
 			for n := range y {

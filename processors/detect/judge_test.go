@@ -2,8 +2,11 @@ package detect
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -221,5 +224,45 @@ func TestLastClosed(t *testing.T) {
 	s, e := bounds(surge.Daily, want, mex[0])
 	if !s.Equal(time.Date(2026, 3, 8, 6, 0, 0, 0, time.UTC)) || e.Sub(s) != 24*time.Hour {
 		t.Errorf("bounds %v %v", s, e)
+	}
+}
+
+// Judging a stretch of days at once gives the same changes as judging them one by one: a
+// replay that settles weeks in one step decides as the live stream did.
+func TestJudgingInOneStepOrDayByDay(t *testing.T) {
+	build := func() *memSource {
+		src := &memSource{}
+		rng := rand.New(rand.NewPCG(11, 11))
+		seasonal(src, rng, "pan-lajas-blancas", "PAN", "transit", 120, 70, map[int]float64{40: 3, 41: 5, 42: 2})
+		seasonal(src, rng, "pan-san-vicente", "PAN", "transit", 60, 70, map[int]float64{55: 4})
+		for i := range src.totals { // a second nationality, smaller, then larger than the first
+			x := src.totals[i]
+			x.Nationality, x.Persons = "HTI", x.Persons/3
+			if x.Start.After(day0.AddDate(0, 0, 45)) {
+				x.Persons *= 8
+			}
+			src.totals = append(src.totals, x)
+		}
+		return src
+	}
+	key := func(cs []schemas.AlertChange) []string {
+		var out []string
+		for _, c := range cs {
+			out = append(out, fmt.Sprintf("%s v%d %s %s", c.Series, c.Version, c.State, c.PeriodStart.Format(time.DateOnly)))
+		}
+		sort.Strings(out)
+		return out
+	}
+	one := func(src Source) *Config { c := testConfig(src); c.TopNationalities = 1; return c } // the ranking matters
+	a := build()
+	daily := runDays(t, &judge{cfg: one(a), tracker: surge.NewTracker(2)}, a, 0, 70)
+	b := build()
+	j := &judge{cfg: one(b), tracker: surge.NewTracker(2)}
+	once, err := j.advance(context.Background(), day0.Unix(), day0.AddDate(0, 0, 70).Unix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := key(once), key(daily); !slices.Equal(got, want) || len(want) == 0 {
+		t.Fatalf("in one step:\n%v\nday by day:\n%v", got, want)
 	}
 }

@@ -2,7 +2,6 @@ package detect
 
 import (
 	"cmp"
-	"slices"
 	"time"
 
 	"github.com/vigia-observatory/vigia/processors/surge"
@@ -27,19 +26,14 @@ type counts map[int64]float64
 
 // seriesSet is every monitored series built from totals: point x type x role and
 // country x type x role, each for all persons, minors and unaccompanied minors, and
-// country x type x role x nationality for the largest nationalities.
+// country x type x role x nationality (judged only for the largest nationalities, see
+// topNationality).
 type seriesSet map[surge.SeriesKey]counts
 
 // buildSeries sums totals into series; zone gives each point's time zone (daily periods are
-// local days), keep adds the nationality series that must be followed whatever their rank
-// (those with an open alert).
-func buildSeries(res surge.Resolution, totals []Total, zone func(string) *time.Location, topNationalities int, keep []surge.SeriesKey) seriesSet {
-	top := largestNationalities(totals, topNationalities)
-	for _, k := range keep {
-		if k.Nationality != "" {
-			top[natKey{k.Country, k.Type, k.Role, k.Nationality}] = true
-		}
-	}
+// local days); keep adds series that must be judged even without totals (open alerts: their
+// quiet periods resolve them).
+func buildSeries(res surge.Resolution, totals []Total, zone func(string) *time.Location, keep []surge.SeriesKey) seriesSet {
 	set := seriesSet{}
 	add := func(k surge.SeriesKey, i int64, n float64) {
 		c := set[k]
@@ -60,45 +54,55 @@ func buildSeries(res surge.Resolution, totals []Total, zone func(string) *time.L
 			k.PointID = ""
 			add(k, i, pop.n)
 		}
-		if top[natKey{t.Country, t.Type, t.Role, t.Nationality}] {
+		if t.Nationality != "" {
 			add(surge.SeriesKey{Resolution: res, Country: t.Country, Type: t.Type, Role: t.Role, Population: "all", Nationality: t.Nationality}, i, t.Persons)
 		}
 	}
 	for _, k := range keep {
 		if set[k] == nil {
-			set[k] = counts{} // quiet since: its zeros count towards resolution
+			set[k] = counts{}
 		}
 	}
 	return set
 }
 
-type natKey struct{ country, typ, role, nat string }
+type natKey struct{ country, typ, role string }
 
-// largestNationalities picks, per country x type x role, the n nationalities with the most
-// persons in the totals (ties by code, so the choice is stable).
-func largestNationalities(totals []Total, n int) map[natKey]bool {
-	sums := map[natKey]float64{}
-	for _, t := range totals {
-		if t.Nationality != "" {
-			sums[natKey{t.Country, t.Type, t.Role, t.Nationality}] += t.Persons
+// nationalities groups the nationality series by country, type and role.
+func (s seriesSet) nationalities() map[natKey][]surge.SeriesKey {
+	out := map[natKey][]surge.SeriesKey{}
+	for k := range s {
+		if k.Nationality != "" {
+			g := natKey{k.Country, k.Type, k.Role}
+			out[g] = append(out[g], k)
 		}
 	}
-	groups := map[natKey][]natKey{}
-	for k := range sums {
-		g := natKey{k.country, k.typ, k.role, ""}
-		groups[g] = append(groups[g], k)
+	return out
+}
+
+// topNationality reports whether k is among the n largest nationalities of its group over
+// the baseline of period i (periods i-need .. i-1; ties by code): decided per period from the
+// baseline alone, so a judgment does not depend on how many periods are judged at once.
+func (s seriesSet) topNationality(k surge.SeriesKey, group []surge.SeriesKey, i int64, need, n int) bool {
+	sum := func(k surge.SeriesKey) float64 {
+		var t float64
+		for p := i - int64(need); p < i; p++ {
+			t += s[k][p]
+		}
+		return t
 	}
-	top := map[natKey]bool{}
-	for _, ks := range groups {
-		slices.SortFunc(ks, func(a, b natKey) int {
-			if c := cmp.Compare(sums[b], sums[a]); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.nat, b.nat)
-		})
-		for _, k := range ks[:min(n, len(ks))] {
-			top[k] = true
+	mine := sum(k)
+	if mine == 0 {
+		return false
+	}
+	above := 0
+	for _, o := range group {
+		if o == k {
+			continue
+		}
+		if v := sum(o); v > mine || v == mine && cmp.Compare(o.Nationality, k.Nationality) < 0 {
+			above++
 		}
 	}
-	return top
+	return above < n
 }

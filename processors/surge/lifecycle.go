@@ -89,6 +89,9 @@ func (tr *Tracker) Restore(open []Alert) {
 	}
 }
 
+// IsOpen reports whether series k has an open alert.
+func (tr *Tracker) IsOpen(k SeriesKey) bool { return tr.open[k.String()] != nil }
+
 // Open returns the open alerts.
 func (tr *Tracker) Open() []Alert {
 	out := make([]Alert, 0, len(tr.open))
