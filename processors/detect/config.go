@@ -32,8 +32,9 @@ type Config struct {
 	Classes []Class
 	// ResolveAfter is the number of quiet periods that resolve an alert. Default 2.
 	ResolveAfter int
-	// TopNationalities is how many nationalities per country, type and role get their own
-	// series. Default 5.
+	// TopNationalities is how many nationalities per country, type and role are judged as
+	// series of their own: the largest over each period's baseline (and any with an open
+	// alert). Default 5.
 	TopNationalities int
 	// Source reads window counts and open alerts. Required.
 	Source Source
