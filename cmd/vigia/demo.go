@@ -98,6 +98,7 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 	}()
 
 	v := newDemoView(cfg, conn, out, o.quiet)
+	v.until = days[len(days)-1].Date.AddDate(0, 0, -1).Format(time.DateOnly)
 	replayed := make(chan replayResult, 1)
 	go func() {
 		res, err := runReplay(ctx, cfg, replayOpts{cfg: replay.Config{From: o.from, To: o.to}, daySeconds: o.seconds / float64(len(days))}, io.Discard)

@@ -33,6 +33,9 @@ type demoView struct {
 	open   []string
 	reach  string // the event time the pipeline has reached
 	shown  time.Time
+	// until is the last day the detector can judge (the replay's last day is never closed:
+	// no later event moves the watermark past it).
+	until string
 }
 
 func newDemoView(cfg config.Config, conn driver.Conn, out io.Writer, quiet bool) *demoView {
@@ -57,17 +60,8 @@ func (v *demoView) run(ctx context.Context, replayed <-chan replayResult) (repla
 		}
 		v.refresh(ctx)
 		v.draw(done)
-		if done && (v.stored(ctx) >= uint64(res.records) || time.Now().After(deadline)) {
-			// A few more seconds for the last days to settle and be judged.
-			for range 5 {
-				select {
-				case <-ctx.Done():
-					return res, ctx.Err()
-				case <-tick.C:
-				}
-				v.refresh(ctx)
-				v.draw(done)
-			}
+		if done && (v.stored(ctx) >= uint64(res.records) && v.judged(ctx) >= v.until || time.Now().After(deadline)) {
+			v.refresh(ctx) // the changes of the last judgment
 			return res, nil
 		}
 	}
@@ -77,6 +71,13 @@ func (v *demoView) stored(ctx context.Context) uint64 {
 	var n uint64
 	_ = v.conn.QueryRow(ctx, "SELECT count() FROM "+v.cfg.ClickHouse.Database+".events FINAL").Scan(&n)
 	return n
+}
+
+// judged is the last day the detector judged.
+func (v *demoView) judged(ctx context.Context) string {
+	var day string
+	_ = v.conn.QueryRow(ctx, "SELECT toString(toDate(max(period_start))) FROM "+v.cfg.ClickHouse.Database+".surge_bands WHERE resolution = 'day'").Scan(&day)
+	return day
 }
 
 func (v *demoView) refresh(ctx context.Context) {
