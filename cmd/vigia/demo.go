@@ -108,8 +108,11 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 		replayed <- res
 	}()
 	res, err := v.run(ctx, replayed)
-	if err != nil {
+	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(out, "\ndemo: stopped; the pipeline is flushing and committing")
+		return exitError{130} // as a shell reports an interrupt
+	}
+	if err != nil {
 		return err
 	}
 	return v.finish(ctx, res)
