@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,7 +69,7 @@ func (e *e2e) checkDashboards() {
 			k = 10
 		}
 		for _, row := range rows {
-			planted := slicesContains(row, "NIC") || slicesContains(row, "hnd-corinto")
+			planted := slices.Contains(row, "NIC") || slices.Contains(row, "hnd-corinto")
 			for i, cell := range row {
 				n, numErr := strconv.ParseFloat(cell, 64)
 				if planted && cell == "3" {
@@ -125,13 +126,4 @@ func cellText(v any) string {
 		return t.UTC().Format(time.RFC3339)
 	}
 	return fmt.Sprint(v)
-}
-
-func slicesContains(row []string, s string) bool {
-	for _, c := range row {
-		if c == s {
-			return true
-		}
-	}
-	return false
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -44,24 +45,14 @@ func (p *pipeline) openSinks(ctx context.Context) (*sinkSet, error) {
 	bc := chsink.BatcherConfig{Database: p.cfg.ClickHouse.Database, Server: srv, MaxRows: p.cfg.Pipeline.InsertRows,
 		MaxWait: p.cfg.Pipeline.InsertWait, Metrics: p.m, Log: p.log}
 	s := &sinkSet{conn: conn}
-	bc.Reject = p.rejectTo("events")
-	if s.events, err = chsink.NewBatcher[schemas.CleanEvent](conn, chsink.EventsTable{}, bc); err != nil {
-		return nil, err
-	}
-	bc.Reject = p.rejectTo("dlq_records")
-	if s.dlq, err = chsink.NewBatcher[dlq.Record](conn, chsink.DLQTable{}, bc); err != nil {
-		return nil, err
-	}
-	bc.Reject = p.rejectTo("windows")
-	if s.windows, err = chsink.NewBatcher[window.Row](conn, chsink.WindowsTable{}, bc); err != nil {
-		return nil, err
-	}
-	bc.Reject = p.rejectTo("alerts")
-	if s.alerts, err = chsink.NewBatcher[schemas.AlertChange](conn, chsink.AlertsTable{}, bc); err != nil {
-		return nil, err
-	}
-	bc.Reject = p.rejectTo("surge_bands")
-	if s.bands, err = chsink.NewBatcher[detect.Band](conn, chsink.BandsTable{}, bc); err != nil {
+	var errs [5]error
+	s.events, errs[0] = newBatcher[schemas.CleanEvent](p, conn, chsink.EventsTable{}, bc)
+	s.dlq, errs[1] = newBatcher[dlq.Record](p, conn, chsink.DLQTable{}, bc)
+	s.windows, errs[2] = newBatcher[window.Row](p, conn, chsink.WindowsTable{}, bc)
+	s.alerts, errs[3] = newBatcher[schemas.AlertChange](p, conn, chsink.AlertsTable{}, bc)
+	s.bands, errs[4] = newBatcher[detect.Band](p, conn, chsink.BandsTable{}, bc)
+	if err := errors.Join(errs[:]...); err != nil {
+		conn.Close()
 		return nil, err
 	}
 	// The batchers stop only after the stages have flushed into them (close).
@@ -72,6 +63,12 @@ func (p *pipeline) openSinks(ctx context.Context) (*sinkSet, error) {
 		go func() { defer s.wg.Done(); run(bctx) }()
 	}
 	return s, nil
+}
+
+// newBatcher is one table's batcher; a row ClickHouse refuses for good goes to the DLQ.
+func newBatcher[T any](p *pipeline, conn driver.Conn, t chsink.Table[T], bc chsink.BatcherConfig) (*chsink.Batcher[T], error) {
+	bc.Reject = p.rejectTo(t.Name())
+	return chsink.NewBatcher[T](conn, t, bc)
 }
 
 func (s *sinkSet) close() {
