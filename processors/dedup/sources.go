@@ -21,6 +21,13 @@ type sources struct {
 	m      map[string]*source
 	known  []string // every raw partition on the cluster; nil when unknown
 	newest int64    // the newest event time of any source
+
+	// The answer of low, kept while nothing that decides it changes: low is asked for every
+	// record, and a batch has one now. slowest is the slowest source still reading (nil:
+	// none, the answer is newest); it alone can raise the minimum.
+	cache   time.Time
+	slowest *source
+	blocked bool
 }
 
 type source struct {
@@ -44,6 +51,9 @@ func sourceOf(m *kafka.Message) []byte {
 
 func (s *sources) get(id []byte, now time.Time) *source {
 	src := s.m[string(id)]
+	if src == nil || now.Sub(src.seen) >= s.idle {
+		s.cache = time.Time{} // a new or revived source can hold the watermark back
+	}
 	if src == nil {
 		src = &source{}
 		s.m[string(id)] = src
@@ -55,6 +65,9 @@ func (s *sources) get(id []byte, now time.Time) *source {
 // event records an event of a source.
 func (s *sources) event(m *kafka.Message, t int64, now time.Time) {
 	src := s.get(sourceOf(m), now)
+	if t > src.newest && src == s.slowest {
+		s.cache = time.Time{}
+	}
 	src.newest = max(src.newest, t)
 	s.newest = max(s.newest, t)
 }
@@ -64,6 +77,7 @@ func (s *sources) marker(m *kafka.Message, newest int64, caughtUp bool, now time
 	src := s.get(sourceOf(m), now)
 	src.newest, src.caughtUp = max(src.newest, newest), caughtUp
 	s.newest = max(s.newest, newest)
+	s.cache = time.Time{}
 }
 
 // low is the event time the watermark may reach: the newest event of the slowest source
@@ -74,18 +88,31 @@ func (s *sources) low(now time.Time) (int64, bool) {
 	if s.newest == 0 {
 		return 0, false
 	}
+	if !s.cache.Equal(now) {
+		s.recompute(now)
+	}
+	switch {
+	case s.blocked:
+		return 0, false
+	case s.slowest == nil:
+		return s.newest, true
+	}
+	return s.slowest.newest, true
+}
+
+func (s *sources) recompute(now time.Time) {
+	s.cache, s.slowest, s.blocked = now, nil, false
 	if now.Sub(s.opened) < s.idle {
 		for _, id := range s.known {
 			if s.m[id] == nil {
-				return 0, false
+				s.blocked = true
+				return
 			}
 		}
 	}
-	low := s.newest
 	for _, src := range s.m {
-		if !src.caughtUp && now.Sub(src.seen) < s.idle {
-			low = min(low, src.newest)
+		if !src.caughtUp && now.Sub(src.seen) < s.idle && (s.slowest == nil || src.newest < s.slowest.newest) {
+			s.slowest = src
 		}
 	}
-	return low, true
 }

@@ -61,3 +61,30 @@ func TestSourcesHoldTheWatermarkToTheSlowest(t *testing.T) {
 		t.Fatalf("after the idle timeout: %d %v", low/day, ok)
 	}
 }
+
+// Within one batch (one now) the answer is kept, and still follows every change that can
+// move it: the slowest source overtaking another, a new source, a source catching up.
+func TestSourcesWithinOneBatch(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	s := newSources(30*time.Second, t0)
+	s.event(from("a"), 5*day, t0)
+	s.event(from("b"), 7*day, t0)
+	for _, step := range []struct {
+		do   func()
+		want int64
+	}{
+		{func() {}, 5 * day},
+		{func() { s.event(from("b"), 8*day, t0) }, 5 * day},        // not the slowest: no change
+		{func() { s.event(from("a"), 9*day, t0) }, 8 * day},        // the slowest overtakes b
+		{func() { s.event(from("c"), 6*day, t0) }, 6 * day},        // a new, slower source
+		{func() { s.marker(from("c"), 6*day, true, t0) }, 8 * day}, // it has caught up
+		{func() { s.marker(from("b"), 8*day, true, t0) }, 9 * day}, // so has b: a is alone
+		{func() { s.marker(from("a"), 9*day, true, t0) }, 9 * day}, // all caught up: the newest
+		{func() { s.event(from("c"), 12*day, t0) }, 12 * day},      // (c reports, still caught up)
+	} {
+		step.do()
+		if low, _ := s.low(t0); low != step.want {
+			t.Fatalf("low %d, want day %d", low/day, step.want/day)
+		}
+	}
+}
