@@ -56,22 +56,10 @@ func All() []Board {
 
 // Render builds every dashboard to indented JSON, by file name.
 func Render(s Settings) (map[string][]byte, error) {
-	text, err := render(s)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]byte, len(text))
-	for f, t := range text {
-		out[f] = []byte(t)
-	}
-	return out, nil
-}
-
-func render(s Settings) (map[string]string, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
-	out := map[string]string{}
+	out := map[string][]byte{}
 	for _, b := range All() {
 		d, err := b.Build(s).Build()
 		if err != nil {
@@ -85,7 +73,7 @@ func render(s Settings) (map[string]string, error) {
 			return nil, fmt.Errorf("cannot encode %s: %w", b.File, err)
 		}
 		// The SDK's own marshalling escapes <, > and &; they are valid as they are in JSON.
-		out[b.File] = htmlUnescape.Replace(buf.String())
+		out[b.File] = []byte(htmlUnescape.Replace(buf.String()))
 	}
 	return out, nil
 }
@@ -118,14 +106,7 @@ func constant(name, value, description string) *dashboard.ConstantVariableBuilde
 
 // custom is a single-choice variable with fixed options, the first selected.
 func custom(name, label string, values ...string) *dashboard.CustomVariableBuilder {
-	opts := ""
-	for i, v := range values {
-		if i > 0 {
-			opts += ","
-		}
-		opts += v
-	}
-	return dashboard.NewCustomVariableBuilder(name).Label(label).Values(dashboard.StringOrMap{String: ptr(opts)}).
+	return dashboard.NewCustomVariableBuilder(name).Label(label).Values(dashboard.StringOrMap{String: ptr(strings.Join(values, ","))}).
 		Current(dashboard.VariableOption{Text: dashboard.StringOrArrayOfString{String: ptr(values[0])}, Value: dashboard.StringOrArrayOfString{String: ptr(values[0])}})
 }
 

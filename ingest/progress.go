@@ -31,7 +31,7 @@ type sourceProgress struct {
 // ingest worker and cost the pipeline 15% of its throughput.
 const (
 	markEvery     = time.Second
-	heartbeatEvry = 10 * time.Second
+	heartbeatEvery = 10 * time.Second
 )
 
 // before is called with a batch before its records are produced: a source that had caught
@@ -50,7 +50,7 @@ func (p *partition) before(ctx context.Context, msgs []kafka.Message) error {
 func (p *partition) after(ctx context.Context, msgs []kafka.Message) error {
 	g := &p.progress
 	now := caughtUp(msgs)
-	due := heartbeatEvry
+	due := heartbeatEvery
 	if g.newest != g.sentNewest {
 		due = markEvery
 	}
