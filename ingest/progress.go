@@ -30,7 +30,7 @@ type sourceProgress struct {
 // dedup learns of every source). Not per batch: that doubled the produce calls of a busy
 // ingest worker and cost the pipeline 15% of its throughput.
 const (
-	markEvery     = time.Second
+	markEvery      = time.Second
 	heartbeatEvery = 10 * time.Second
 )
 
