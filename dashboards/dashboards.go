@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/grafana/grafana-foundation-sdk/go/cog"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 )
 
@@ -112,5 +111,3 @@ func custom(name, label string, values ...string) *dashboard.CustomVariableBuild
 
 // pos places a panel on the 24-column grid.
 func pos(x, y, w, h uint32) dashboard.GridPos { return dashboard.GridPos{X: x, Y: y, W: w, H: h} }
-
-var _ cog.Builder[dashboard.Dashboard] = (*dashboard.DashboardBuilder)(nil)

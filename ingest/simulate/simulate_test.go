@@ -42,7 +42,8 @@ func TestStream(t *testing.T) {
 			Person map[string]any `json:"person"`
 		}
 		_ = json.Unmarshal(r.Value, &m)
-		if ev.Person.Age >= 0 && ev.Person.Age < 18 || ev.Person.BirthDate != "" && m.Person["birth_date"].(string) > "2008" {
+		born, err := time.Parse(time.DateOnly, ev.Person.BirthDate)
+		if ev.Person.Age >= 0 && ev.Person.Age < 18 || err == nil && born.After(at.AddDate(-18, 0, 0)) {
 			minors++
 		}
 		if m.Person["unaccompanied"] == true {
