@@ -82,6 +82,12 @@ func Queries(rendered map[string][]byte) ([]PanelQuery, error) {
 	return out, nil
 }
 
+// Choices are the user-chosen variables' values `vigia dashboards sql` and the tests use:
+// Lajas Blancas, crossings, transit, every country.
+func Choices() map[string]string {
+	return map[string]string{"point": "pan-lajas-blancas", "type": "crossing", "role": "transit", "country": "%"}
+}
+
 // Vars are what Grafana substitutes into a query: the time range, the interval and the
 // template variables' values.
 type Vars struct {

@@ -93,7 +93,7 @@ It checks first that the URL answers, the token is accepted and the ClickHouse p
 			now := time.Now()
 			for _, q := range qs {
 				values := maps.Clone(q.Constants)
-				maps.Copy(values, map[string]string{"point": "pan-lajas-blancas", "type": "crossing", "role": "transit", "country": "%"})
+				maps.Copy(values, dashboards.Choices())
 				v := dashboards.Vars{From: now.AddDate(0, 0, -days), To: now, IntervalS: 3600, Values: values}
 				fmt.Fprintf(cmd.OutOrStdout(), "-- %s / %s (%s)\n%s;\n\n", q.File, q.Panel, q.RefID, dashboards.Expand(q.SQL, v))
 			}

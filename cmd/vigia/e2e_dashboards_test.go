@@ -41,7 +41,7 @@ func (e *e2e) checkDashboards() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	chosen := map[string]string{"point": "pan-lajas-blancas", "type": "crossing", "role": "transit", "country": "%"}
+	chosen := dashboards.Choices() // the surge scenario's point
 	for _, q := range qs {
 		values := maps.Clone(q.Constants) // database, k and k_minors as rendered
 		maps.Copy(values, chosen)
