@@ -33,7 +33,8 @@ services-down: ## stop them (data is kept in .state/)
 services-status:
 	scripts/services.sh status
 
-vet:
+vet: ## gofmt, go vet, and no build output tracked (scripts/check-tree.sh)
+	scripts/check-tree.sh
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
