@@ -21,7 +21,7 @@ import (
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
-	"github.com/vigia-observatory/vigia/sinks/notify"
+	"github.com/vigia-observatory/vigia/sinks/notifier"
 )
 
 // alertZone is the UTC-6 of Honduras, Guatemala, El Salvador, Nicaragua and Costa Rica.
@@ -176,11 +176,11 @@ type alertHook struct {
 func (h *alertHook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	body, _ := io.ReadAll(r.Body)
-	if notify.VerifySignature([]byte("bench-secret"), r, body, time.Minute, now) != nil {
+	if notifier.VerifySignature([]byte("bench-secret"), r, body, time.Minute, now) != nil {
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
-	var m notify.Message
+	var m notifier.Message
 	_ = json.Unmarshal(body, &m)
 	h.mu.Lock()
 	if _, ok := h.at[m.PeriodStart.Format(time.RFC3339)]; !ok && m.State == "opened" {

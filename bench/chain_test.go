@@ -12,10 +12,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigia-observatory/vigia/lib/dedupstate"
+
+	"github.com/vigia-observatory/vigia/lib/windowing"
+
+	"github.com/vigia-observatory/vigia/internal/wire"
+
 	"github.com/vigia-observatory/vigia/internal/secrets"
-	"github.com/vigia-observatory/vigia/processors/anonymize"
-	"github.com/vigia-observatory/vigia/processors/dedup"
-	"github.com/vigia-observatory/vigia/processors/window"
+	"github.com/vigia-observatory/vigia/lib/anonymize"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
@@ -48,10 +52,10 @@ func records(n int) [][]byte {
 type chain struct {
 	chk   schemas.Checker
 	anon  *anonymize.Anonymizer
-	state *dedup.State
-	agg   *window.Aggregator
+	state *dedupstate.State
+	agg   *windowing.Aggregator
 	ev    schemas.Event
-	clean schemas.CleanEvent
+	clean wire.CleanEvent
 	errs  schemas.Errors
 	buf   []byte
 }
@@ -67,7 +71,7 @@ func newChain(b *testing.B) *chain {
 		b.Fatal(err)
 	}
 	return &chain{chk: schemas.Checker{Validator: &schemas.Validator{Points: ps}}, anon: a,
-		state: dedup.NewState(dedup.StateConfig{}), agg: window.New(window.Config{}), errs: make(schemas.Errors, 0, 8)}
+		state: dedupstate.New(dedupstate.Config{}), agg: windowing.New(windowing.Config{}), errs: make(schemas.Errors, 0, 8)}
 }
 
 // process runs one record through decode, validate, anonymize, encode, dedup and window, as
@@ -81,7 +85,7 @@ func (c *chain) process(rec []byte, offset int64) {
 	pt, _ := c.chk.Validator.Points.Lookup(c.ev.PointID)
 	c.anon.Apply(&c.ev, pt, &c.clean)
 	c.buf = c.clean.AppendBinary(c.buf[:0])
-	if c.state.Check(c.clean.ExactKey, c.clean.SemanticKey, c.clean.OccurredAt) == dedup.Unique {
+	if c.state.Check(c.clean.ExactKey, c.clean.SemanticKey, c.clean.OccurredAt) == dedupstate.Unique {
 		c.state.Add(c.clean.ExactKey, c.clean.SemanticKey, c.clean.OccurredAt)
 		c.clean.Watermark = c.clean.OccurredAt
 		c.agg.Add(&c.clean, offset)

@@ -236,5 +236,12 @@ var countryCodes = func() map[string]string {
 	return m
 }()
 
+// InternCountry returns the shared string for an ISO 3166-1 alpha-3 code held in b, without
+// allocating; ok is false when b is not a code.
+func InternCountry(b []byte) (c string, ok bool) {
+	c, ok = countryCodes[string(b)]
+	return c, ok
+}
+
 // IsCountry reports whether c is an ISO 3166-1 alpha-3 code.
 func IsCountry(c string) bool { _, ok := countryCodes[c]; return ok }

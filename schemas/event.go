@@ -88,7 +88,7 @@ const (
 func (t Tri) Bool() bool { return t == TriTrue }
 
 // Event is one agency record after decoding (schema v1). It still holds PII: it must never
-// leave the ingest stage; processors/anonymize turns it into a clean event.
+// leave the ingest stage; lib/anonymize turns it into a clean event.
 type Event struct {
 	SchemaVersion      int
 	EventID            string

@@ -10,7 +10,7 @@ import (
 
 // backtest on the real Darién series: the CSV format is exact and the known surges alarm.
 func TestBacktestDarien(t *testing.T) {
-	out, errs, code := run(t, "backtest", "--format", "csv", "../../processors/surge/testdata/series/darien_transit.csv")
+	out, errs, code := run(t, "backtest", "--format", "csv", "../../lib/surge/testdata/series/darien_transit.csv")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
@@ -33,7 +33,7 @@ func TestBacktestDarien(t *testing.T) {
 			t.Errorf("no alarm in %s", month)
 		}
 	}
-	out, _, code = run(t, "backtest", "--format", "json", "--method", "C1", "../../processors/surge/testdata/series/honduras_transit.csv")
+	out, _, code = run(t, "backtest", "--format", "json", "--method", "C1", "../../lib/surge/testdata/series/honduras_transit.csv")
 	var rows []map[string]any
 	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil || len(rows) < 100 {
 		t.Fatalf("json: %d %.200s", code, out)
@@ -48,7 +48,7 @@ func TestBacktestErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"backtest", "--resolution", "fortnight", gap}, "must be hour, day, week or month"},
-		{[]string{"backtest", "--method", "C9", "../../processors/surge/testdata/series/darien_transit.csv"}, "must be one of C1, C2, C3, seasonal, EWMA"},
+		{[]string{"backtest", "--method", "C9", "../../lib/surge/testdata/series/darien_transit.csv"}, "must be one of C1, C2, C3, seasonal, EWMA"},
 		{[]string{"backtest", "--format", "xml", gap}, "must be text, csv or json"},
 		{[]string{"backtest", gap}, "line 4: t 2023-04 follows 2023-02"},
 		{[]string{"backtest", "missing.csv"}, "cannot open missing.csv"},

@@ -8,14 +8,17 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/vigia-observatory/vigia/internal/wire"
+
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/processors/detect"
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/processors/notify"
 	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
-	"github.com/vigia-observatory/vigia/sinks/notify"
+	"github.com/vigia-observatory/vigia/sinks/notifier"
 )
 
 // detectStage wires the detector: storage as its source, vigia.alerts and the alerts table
@@ -37,7 +40,7 @@ func (p *pipeline) detectStage(s *sinkSet) (stream.Handler, error) {
 		Zone:             p.zone, CountryZones: p.countryZones, PointName: p.pointName,
 		Dashboard: func(c schemas.AlertChange) string { return dashboardLink(sc.DashboardURL, c) },
 		Publish:   func(ctx context.Context, cs []schemas.AlertChange) error { return p.publishAlerts(ctx, s, cs) },
-		Bands: func(ctx context.Context, bs []detect.Band) error {
+		Bands: func(ctx context.Context, bs []surge.Band) error {
 			t, err := s.bands.Submit(ctx, bs, "detect")
 			if err != nil {
 				return err
@@ -71,9 +74,9 @@ func (p *pipeline) publishAlerts(ctx context.Context, s *sinkSet, cs []schemas.A
 
 // windowProgress reports a clean partition's stored watermark to the progress topic.
 func (p *pipeline) windowProgress(ctx context.Context, partition int, wm int64) error {
-	b, _ := json.Marshal(schemas.Progress{Watermark: wm, Partitions: p.cleanParts})
+	b, _ := json.Marshal(wire.Progress{Watermark: wm, Partitions: p.cleanParts})
 	return p.writer.WriteMessages(ctx, kafka.Message{Topic: p.names.Progress(),
-		Key: []byte(schemas.WindowProgressKey(partition)), Value: b})
+		Key: []byte(wire.WindowProgressKey(partition)), Value: b})
 }
 
 func (p *pipeline) countryZones(country string) []*time.Location {
@@ -125,13 +128,13 @@ func (p *pipeline) notifyStages() (map[string]stream.Handler, error) {
 		p.log.Info().Msg("no surge.routes_file: alerts go to vigia.alerts and ClickHouse only")
 		return nil, nil
 	}
-	routes, err := notify.LoadRoutes(p.cfg.Surge.RoutesFile, p.environ)
+	routes, err := notifier.LoadRoutes(p.cfg.Surge.RoutesFile, p.environ)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]stream.Handler{}
 	for _, r := range routes {
-		out["notify-"+r.Name] = notify.NewRouteStage(r, p.log, func(route, outcome string) {
+		out["notify-"+r.Name] = notify.New(r, p.log, func(route, outcome string) {
 			p.m.Notifications.WithLabelValues(route, outcome).Inc()
 		})
 	}

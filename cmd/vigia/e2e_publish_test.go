@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigia-observatory/vigia/ingest/publish"
+	"github.com/vigia-observatory/vigia/producers/publish"
 )
 
 // TestPublishExamples publishes the two example exports twice through the whole pipeline:

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigia-observatory/vigia/ingest/replay"
+	"github.com/vigia-observatory/vigia/producers/replay"
 )
 
 // TestReplayDarien2023 replays the real months of 2023 of the Darién and of Honduras

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigia-observatory/vigia/ingest/simulate"
+	"github.com/vigia-observatory/vigia/producers/simulate"
 )
 
 // TestSimulateThroughPipeline runs a few seconds of the simulator (twenty minutes of event

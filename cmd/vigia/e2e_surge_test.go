@@ -21,7 +21,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/schemas"
-	"github.com/vigia-observatory/vigia/sinks/notify"
+	"github.com/vigia-observatory/vigia/sinks/notifier"
 )
 
 // The surge scenario: 90 days of daily flows with a weekly pattern and noise at three
@@ -74,7 +74,7 @@ func surgeRecords(from, to int) []pub {
 // hook is the ministry's webhook receiver: it verifies every delivery's signature.
 type hook struct {
 	mu   sync.Mutex
-	got  []notify.Message
+	got  []notifier.Message
 	bad  []string
 	keys map[string]int
 }
@@ -83,21 +83,21 @@ func (h *hook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if err := notify.VerifySignature([]byte("hook-secret"), r, body, time.Minute, time.Now()); err != nil {
+	if err := notifier.VerifySignature([]byte("hook-secret"), r, body, time.Minute, time.Now()); err != nil {
 		h.bad = append(h.bad, err.Error())
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
-	var m notify.Message
+	var m notifier.Message
 	_ = json.Unmarshal(body, &m)
 	h.got = append(h.got, m)
-	h.keys[r.Header.Get(notify.HeaderIdempotency)]++
+	h.keys[r.Header.Get(notifier.HeaderIdempotency)]++
 }
 
-func (h *hook) messages() []notify.Message {
+func (h *hook) messages() []notifier.Message {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return append([]notify.Message(nil), h.got...)
+	return append([]notifier.Message(nil), h.got...)
 }
 
 // TestSurgeAlerts runs the whole pipeline over the surge scenario, restarting it in the

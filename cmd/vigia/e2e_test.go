@@ -1,12 +1,13 @@
 package main
 
 import (
-	"github.com/vigia-observatory/vigia/internal/testenv"
 	"os"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigia-observatory/vigia/internal/testenv"
 )
 
 // TestEndToEnd publishes ~21,000 records from three agencies and checks the whole result:

@@ -13,21 +13,23 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigia-observatory/vigia/lib/dedupstate"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
-	"github.com/vigia-observatory/vigia/ingest"
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/dlq"
 	"github.com/vigia-observatory/vigia/internal/metrics"
 	"github.com/vigia-observatory/vigia/internal/secrets"
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
-	"github.com/vigia-observatory/vigia/processors/anonymize"
+	"github.com/vigia-observatory/vigia/lib/anonymize"
 	"github.com/vigia-observatory/vigia/processors/dedup"
+	"github.com/vigia-observatory/vigia/processors/ingest"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
@@ -240,7 +242,7 @@ func (p *pipeline) dedup() (stream.Handler, error) {
 	pc := p.cfg.Pipeline
 	return dedup.New(dedup.Config{
 		Topics: p.names, Brokers: p.cfg.Kafka.Brokers, Producer: p.writer, Metrics: p.m, Log: p.log,
-		State:          dedup.StateConfig{Horizon: pc.DedupHorizon, Tolerance: pc.DedupTolerance, MaxKeys: pc.DedupMaxKeys},
+		State:          dedupstate.Config{Horizon: pc.DedupHorizon, Tolerance: pc.DedupTolerance, MaxKeys: pc.DedupMaxKeys},
 		WatermarkDelay: pc.WatermarkDelay, IdleTimeout: pc.IdleTimeout, Sources: p.rawPartitions,
 	})
 }

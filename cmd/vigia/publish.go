@@ -16,9 +16,9 @@ import (
 	"github.com/segmentio/kafka-go/sasl/scram"
 	"github.com/spf13/cobra"
 
-	"github.com/vigia-observatory/vigia/ingest/publish"
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/producers/publish"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 

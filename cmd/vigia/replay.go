@@ -10,10 +10,10 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
 
-	"github.com/vigia-observatory/vigia/ingest/replay"
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/producers/replay"
 )
 
 type replayOpts struct {
@@ -27,7 +27,7 @@ func newReplayCmd(g *globals) *cobra.Command {
 		Use:   "replay",
 		Short: "Replay the region's real monthly statistics as events, at an accelerated clock",
 		Long: `Replay spreads each month's real figures (Panama's Darién crossings, Honduras' migrants in
-transit; see ingest/replay/data/PROVENANCE.md) over the month's days and publishes them day
+transit; see data/region/PROVENANCE.md) over the month's days and publishes them day
 by day to the agencies' raw topics: the pipeline, its windows and the surge detector see the
 real history. Re-running publishes the same event ids, which the pipeline drops as repeats.`,
 		Args: cobra.NoArgs,

@@ -10,10 +10,10 @@ import (
 	"github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
 
-	"github.com/vigia-observatory/vigia/ingest/simulate"
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/producers/simulate"
 )
 
 type simulateOpts struct {

@@ -8,12 +8,18 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigia-observatory/vigia/lib/surge"
+
+	"github.com/vigia-observatory/vigia/lib/windowing"
+
+	"github.com/vigia-observatory/vigia/internal/wire"
+
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/dlq"
 	"github.com/vigia-observatory/vigia/internal/stream"
-	"github.com/vigia-observatory/vigia/processors/detect"
+	"github.com/vigia-observatory/vigia/processors/store"
 	"github.com/vigia-observatory/vigia/processors/window"
 	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
@@ -23,11 +29,11 @@ import (
 // stages of this process. The batchers outlive the stages so the stages' final flushes land.
 type sinkSet struct {
 	conn    driver.Conn
-	events  *chsink.Batcher[schemas.CleanEvent]
+	events  *chsink.Batcher[wire.CleanEvent]
 	dlq     *chsink.Batcher[dlq.Record]
-	windows *chsink.Batcher[window.Row]
+	windows *chsink.Batcher[windowing.Row]
 	alerts  *chsink.Batcher[schemas.AlertChange]
-	bands   *chsink.Batcher[detect.Band]
+	bands   *chsink.Batcher[surge.Band]
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup
 }
@@ -46,11 +52,11 @@ func (p *pipeline) openSinks(ctx context.Context) (*sinkSet, error) {
 		MaxWait: p.cfg.Pipeline.InsertWait, Metrics: p.m, Log: p.log}
 	s := &sinkSet{conn: conn}
 	var errs [5]error
-	s.events, errs[0] = newBatcher[schemas.CleanEvent](p, conn, chsink.EventsTable{}, bc)
+	s.events, errs[0] = newBatcher[wire.CleanEvent](p, conn, chsink.EventsTable{}, bc)
 	s.dlq, errs[1] = newBatcher[dlq.Record](p, conn, chsink.DLQTable{}, bc)
-	s.windows, errs[2] = newBatcher[window.Row](p, conn, chsink.WindowsTable{}, bc)
+	s.windows, errs[2] = newBatcher[windowing.Row](p, conn, chsink.WindowsTable{}, bc)
 	s.alerts, errs[3] = newBatcher[schemas.AlertChange](p, conn, chsink.AlertsTable{}, bc)
-	s.bands, errs[4] = newBatcher[detect.Band](p, conn, chsink.BandsTable{}, bc)
+	s.bands, errs[4] = newBatcher[surge.Band](p, conn, chsink.BandsTable{}, bc)
 	if err := errors.Join(errs[:]...); err != nil {
 		conn.Close()
 		return nil, err
@@ -80,13 +86,13 @@ func (s *sinkSet) close() {
 func (p *pipeline) sinkStage(stage string, s *sinkSet) (stream.Handler, error) {
 	switch stage {
 	case "store":
-		return chsink.NewStore(chsink.StoreConfig{Topics: p.names, Events: s.events, DLQ: s.dlq, Metrics: p.m, Log: p.log})
+		return store.New(store.Config{Topics: p.names, Events: s.events, DLQ: s.dlq, Metrics: p.m, Log: p.log})
 	case "detect":
 		return p.detectStage(s)
 	}
-	return window.NewStage(window.StageConfig{
-		Aggregator: window.Config{AllowedLateness: p.cfg.Pipeline.AllowedLateness, Zone: p.zone},
-		Submit: func(ctx context.Context, rows []window.Row, source string) (stream.Ticket, error) {
+	return window.New(window.Config{
+		Aggregator: windowing.Config{AllowedLateness: p.cfg.Pipeline.AllowedLateness, Zone: p.zone},
+		Submit: func(ctx context.Context, rows []windowing.Row, source string) (stream.Ticket, error) {
 			return s.windows.Submit(ctx, rows, source)
 		},
 		FlushInterval: p.cfg.Pipeline.WindowFlush, Progress: p.windowProgress, Metrics: p.m, Log: p.log,
@@ -122,7 +128,7 @@ func loadZone(name string) (*time.Location, error) {
 func (p *pipeline) rejectTo(table string) func(row any, err error) {
 	return func(row any, cause error) {
 		var b []byte
-		if e, ok := row.(schemas.CleanEvent); ok {
+		if e, ok := row.(wire.CleanEvent); ok {
 			b = e.AppendBinary(nil)
 		} else {
 			b, _ = json.Marshal(row)

@@ -52,7 +52,7 @@ type Surge struct {
 	TopNationalities int `yaml:"top_nationalities" env:"TOP_NATIONALITIES"`
 	// Classes choose a method and thresholds for some series; the first match wins.
 	Classes []SurgeClass `yaml:"classes"`
-	// RoutesFile maps alerts to ministries (see sinks/notify.RoutesFile). Default none: alerts
+	// RoutesFile maps alerts to ministries (see sinks/notifier.RoutesFile). Default none: alerts
 	// go to vigia.alerts and ClickHouse only.
 	RoutesFile string `yaml:"routes_file" env:"ROUTES_FILE"`
 	// DashboardURL is the Grafana base URL that messages link to. Default http://localhost:3000.

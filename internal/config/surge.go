@@ -5,7 +5,7 @@ import (
 	"net/url"
 	"slices"
 
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 )
 
 // Detector is the detector a class configures; unset fields take the surge section's.

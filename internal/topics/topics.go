@@ -44,7 +44,7 @@ func (n Names) DLQ() string { return n.Prefix + ".dlq" }
 // Alerts holds surge alert lifecycle changes.
 func (n Names) Alerts() string { return n.Prefix + ".alerts" }
 
-// Progress is the compacted one-partition topic of settled watermarks (schemas.Progress).
+// Progress is the compacted one-partition topic of settled watermarks (wire.Progress).
 func (n Names) Progress() string { return n.Prefix + ".progress" }
 
 // newClient returns a client with a transport of its own: kafka-go's shared DefaultTransport

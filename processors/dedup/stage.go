@@ -1,3 +1,8 @@
+// Package dedup is the dedup stage (vigia.anon -> vigia.clean): it drops exact repeats of
+// (agency, event_id) and semantic repeats (the same pseudonymous person, type and point within
+// a tolerance, whoever reports it), stamps each partition's watermark, and rebuilds its state
+// from the output it wrote, so a key is known exactly when the record that carries it was
+// delivered.
 package dedup
 
 import (
@@ -8,13 +13,16 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vigia-observatory/vigia/lib/dedupstate"
+
+	"github.com/vigia-observatory/vigia/internal/wire"
+
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/metrics"
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
-	"github.com/vigia-observatory/vigia/schemas"
 )
 
 // Config of the dedup stage.
@@ -24,7 +32,7 @@ type Config struct {
 	// Brokers are read to rebuild state from vigia.clean. Required.
 	Brokers []string
 	// State bounds the state of each partition.
-	State StateConfig
+	State dedupstate.Config
 	// WatermarkDelay is how far the watermark trails the newest event time of a partition's
 	// slowest active source (the out-of-orderness within a source that is not yet "late").
 	// Default 10 minutes.
@@ -61,7 +69,7 @@ func New(cfg Config) (*Stage, error) {
 	if cfg.Topics.Prefix == "" || len(cfg.Brokers) == 0 || cfg.Producer == nil {
 		return nil, errors.New("dedup: Topics, Brokers and Producer are required")
 	}
-	cfg.State.defaults()
+	cfg.State.Defaults()
 	if cfg.WatermarkDelay <= 0 {
 		cfg.WatermarkDelay = 10 * time.Minute
 	}
@@ -78,7 +86,7 @@ func New(cfg Config) (*Stage, error) {
 // PointBalancer aligns them), so a repeat that arrives after a restart or a rebalance is
 // still dropped, and only what was delivered is remembered.
 func (s *Stage) Open(ctx context.Context, _ string, part int, start int64) (stream.PartitionHandler, error) {
-	p := &partition{s: s, part: part, delivered: start, state: NewState(s.cfg.State),
+	p := &partition{s: s, part: part, delivered: start, state: dedupstate.New(s.cfg.State),
 		label: strconv.Itoa(part), srcs: newSources(s.cfg.IdleTimeout, time.Now())}
 	began := time.Now()
 	n, err := stream.ReadRange(ctx, s.cfg.Brokers, s.cfg.Topics.Clean(), part, began.Add(-s.cfg.RebuildWindow), p.replay)
@@ -113,13 +121,13 @@ type partition struct {
 	s         *Stage
 	part      int
 	label     string
-	state     *State
+	state     *dedupstate.State
 	wm        int64 // watermark stamped on the last delivered record
 	delivered int64
 	srcs      sources
 
 	evicted int // evictions already counted in metrics
-	ev      schemas.CleanEvent
+	ev      wire.CleanEvent
 	pending pendingKeys
 	out     []kafka.Message
 }
@@ -133,7 +141,7 @@ type pendingKeys struct {
 }
 
 func (p *partition) replay(m kafka.Message) error {
-	if wm, ok := schemas.Marker(m.Value); ok {
+	if wm, ok := wire.Marker(m.Value); ok {
 		p.wm = max(p.wm, wm)
 		return nil
 	}
@@ -164,11 +172,11 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	}
 	var exact, semantic, corrupt int
 	for i := range msgs {
-		if newest, caughtUp, ok := schemas.SourceMarker(msgs[i].Value); ok {
+		if newest, caughtUp, ok := wire.SourceMarker(msgs[i].Value); ok {
 			p.srcs.marker(&msgs[i], newest, caughtUp, now)
 			continue
 		}
-		pk, err := schemas.PeekClean(msgs[i].Value)
+		pk, err := wire.PeekClean(msgs[i].Value)
 		if err != nil {
 			corrupt++
 			cfg.Log.Error().Int("partition", p.part).Int64("offset", msgs[i].Offset).Msg("undecodable anon record skipped; it stays in vigia.anon")
@@ -176,22 +184,22 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		}
 		p.srcs.event(&msgs[i], pk.OccurredAt, now)
 		switch p.verdict(&pk) {
-		case ExactDuplicate:
+		case dedupstate.ExactDuplicate:
 			exact++
 			continue
-		case SemanticDuplicate:
+		case dedupstate.SemanticDuplicate:
 			semantic++
 			continue
 		}
 		p.pending.add(pk.ExactKey, pk.SemanticKey, pk.OccurredAt)
 		advance()
-		schemas.SetWatermark(msgs[i].Value, wm)
+		wire.SetWatermark(msgs[i].Value, wm)
 		stamped = wm
 		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean(), Key: pk.PointID, Value: msgs[i].Value})
 	}
 	advance()
 	if wm > stamped {
-		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean(), Key: stream.PartitionKey(p.part), Value: schemas.AppendMarker(nil, wm)})
+		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean(), Key: stream.PartitionKey(p.part), Value: wire.AppendMarker(nil, wm)})
 	}
 	if err := cfg.Producer.WriteMessages(ctx, p.out...); err != nil {
 		return p.delivered, fmt.Errorf("cannot produce dedup output: %w", err)
@@ -207,8 +215,8 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	return p.delivered, nil
 }
 
-func (p *partition) verdict(e *schemas.CleanPeek) Verdict {
-	if v := p.state.Check(e.ExactKey, e.SemanticKey, e.OccurredAt); v != Unique && v != BeyondHorizon {
+func (p *partition) verdict(e *wire.CleanPeek) dedupstate.Verdict {
+	if v := p.state.Check(e.ExactKey, e.SemanticKey, e.OccurredAt); v != dedupstate.Unique && v != dedupstate.BeyondHorizon {
 		return v
 	}
 	return p.pending.check(e.ExactKey, e.SemanticKey, e.OccurredAt, int64(p.s.cfg.State.Tolerance/time.Second))
@@ -250,12 +258,12 @@ func (k *pendingKeys) add(exact, semantic uint64, at int64) {
 	k.accepted = append(k.accepted, [3]int64{int64(exact), int64(semantic), at})
 }
 
-func (k *pendingKeys) check(exact, semantic uint64, at, tolerance int64) Verdict {
+func (k *pendingKeys) check(exact, semantic uint64, at, tolerance int64) dedupstate.Verdict {
 	if _, ok := k.exact[exact]; ok {
-		return ExactDuplicate
+		return dedupstate.ExactDuplicate
 	}
-	if last, ok := k.semantic[semantic]; semantic != 0 && ok && abs(last-at) <= tolerance {
-		return SemanticDuplicate
+	if last, ok := k.semantic[semantic]; semantic != 0 && ok && max(last-at, at-last) <= tolerance {
+		return dedupstate.SemanticDuplicate
 	}
-	return Unique
+	return dedupstate.Unique
 }

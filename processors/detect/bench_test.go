@@ -6,14 +6,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 )
 
 // fixedSource answers every query with the same totals, so the benchmark measures the
 // judge, not a scan.
 type fixedSource struct{ memSource }
 
-func (f *fixedSource) Totals(context.Context, surge.Resolution, time.Time, time.Time) ([]Total, error) {
+func (f *fixedSource) Totals(context.Context, surge.Resolution, time.Time, time.Time) ([]surge.Total, error) {
 	return f.totals, nil
 }
 

@@ -3,7 +3,7 @@ package detect
 import (
 	"fmt"
 
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 )
 
 // Class chooses the detector of the series it matches; empty fields match everything. The

@@ -17,7 +17,7 @@ import (
 	"github.com/vigia-observatory/vigia/internal/metrics"
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
@@ -51,7 +51,7 @@ type Config struct {
 	Publish func(ctx context.Context, changes []schemas.AlertChange) error
 	// Bands stores every judged period (observed, expected, bound, severity) for the
 	// dashboards, and returns once stored. Optional.
-	Bands func(ctx context.Context, bands []Band) error
+	Bands func(ctx context.Context, bands []surge.Band) error
 	// Topics, Brokers and Producer: the progress topic is read at start and the stage's
 	// checkpoint written to it. Required.
 	Topics   topics.Names

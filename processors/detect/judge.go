@@ -7,41 +7,26 @@ import (
 	"slices"
 	"time"
 
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
 // Source is where the judge reads settled window counts and the alerts a restart restores.
 type Source interface {
 	// Totals are the window counts of resolution res that start in [from, to).
-	Totals(ctx context.Context, res surge.Resolution, from, to time.Time) ([]Total, error)
+	Totals(ctx context.Context, res surge.Resolution, from, to time.Time) ([]surge.Total, error)
 	// FirstSeen is each point's first window of resolution res: periods before it are
 	// unknown, not zero, and are never judged as a baseline.
-	FirstSeen(ctx context.Context, res surge.Resolution) ([]Seen, error)
+	FirstSeen(ctx context.Context, res surge.Resolution) ([]surge.Seen, error)
 	// OpenAlerts are the latest versions of the alerts not resolved.
 	OpenAlerts(ctx context.Context) ([]surge.Alert, error)
-}
-
-// Seen is a point's first window.
-type Seen struct {
-	PointID, Country string
-	First            time.Time
-}
-
-// Band is one judged period of one series: what the dashboards draw as the expected band.
-type Band struct {
-	Series      surge.SeriesKey
-	PeriodStart time.Time
-	surge.Verdict
-	Method   string
-	JudgedAt time.Time
 }
 
 // judge turns settled periods into alert changes and bands. Not safe for concurrent use.
 type judge struct {
 	cfg     *Config
 	tracker *surge.Tracker
-	bands   []Band // of the last advance
+	bands   []surge.Band // of the last advance
 }
 
 // advance judges every period of every series that closed between watermarks prev and wm
@@ -117,7 +102,7 @@ func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm i
 			}
 			start, end := bounds(res, i, zones[0])
 			method := cmp.Or(d.Method, surge.DefaultDetector().Method)
-			j.bands = append(j.bands, Band{Series: k, PeriodStart: start, Verdict: v, Method: method, JudgedAt: j.cfg.Now().UTC()})
+			j.bands = append(j.bands, surge.Band{Series: k, PeriodStart: start, Verdict: v, Method: method, JudgedAt: j.cfg.Now().UTC()})
 			if a := j.tracker.Observe(k, start, v); a != nil {
 				out = append(out, judged{k, i, j.change(a, method, end)})
 			}
@@ -136,7 +121,7 @@ func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm i
 
 // firstIndexes is the first period index of each point and each country ("point|country"
 // and "|country").
-func (j *judge) firstIndexes(res surge.Resolution, seen []Seen) map[string]int64 {
+func (j *judge) firstIndexes(res surge.Resolution, seen []surge.Seen) map[string]int64 {
 	out := map[string]int64{}
 	for _, s := range seen {
 		i := index(res, s.First, j.cfg.Zone(s.PointID))

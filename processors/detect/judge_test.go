@@ -10,18 +10,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
 // memSource is storage in memory: daily totals per point, and the alert changes published.
 type memSource struct {
-	totals []Total
+	totals []surge.Total
 	alerts []schemas.AlertChange
 }
 
-func (m *memSource) Totals(_ context.Context, _ surge.Resolution, from, to time.Time) ([]Total, error) {
-	var out []Total
+func (m *memSource) Totals(_ context.Context, _ surge.Resolution, from, to time.Time) ([]surge.Total, error) {
+	var out []surge.Total
 	for _, t := range m.totals {
 		if !t.Start.Before(from) && t.Start.Before(to) {
 			out = append(out, t)
@@ -30,14 +30,14 @@ func (m *memSource) Totals(_ context.Context, _ surge.Resolution, from, to time.
 	return out, nil
 }
 
-func (m *memSource) FirstSeen(context.Context, surge.Resolution) ([]Seen, error) {
-	first := map[string]Seen{}
+func (m *memSource) FirstSeen(context.Context, surge.Resolution) ([]surge.Seen, error) {
+	first := map[string]surge.Seen{}
 	for _, t := range m.totals {
 		if s, ok := first[t.PointID]; !ok || t.Start.Before(s.First) {
-			first[t.PointID] = Seen{t.PointID, t.Country, t.Start}
+			first[t.PointID] = surge.Seen{PointID: t.PointID, Country: t.Country, First: t.Start}
 		}
 	}
-	var out []Seen
+	var out []surge.Seen
 	for _, s := range first {
 		out = append(out, s)
 	}
@@ -82,17 +82,17 @@ var day0 = time.Date(2026, 1, 5, 0, 0, 0, 0, panama)
 
 // seasonal adds days of a stable stream with a weekly pattern (weekends at 60%) and Poisson
 // noise at a point; surge multiplies chosen days.
-func seasonal(src *memSource, rng *rand.Rand, point, country, role string, base float64, days int, surge map[int]float64) {
+func seasonal(src *memSource, rng *rand.Rand, point, country, role string, base float64, days int, factors map[int]float64) {
 	for d := range days {
 		mean := base
 		if wd := day0.AddDate(0, 0, d).Weekday(); wd == time.Saturday || wd == time.Sunday {
 			mean *= 0.6
 		}
-		if f, ok := surge[d]; ok {
+		if f, ok := factors[d]; ok {
 			mean *= f
 		}
 		n := poisson(rng, mean)
-		src.totals = append(src.totals, Total{Start: day0.AddDate(0, 0, d).UTC(), PointID: point, Country: country, Type: "crossing",
+		src.totals = append(src.totals, surge.Total{Start: day0.AddDate(0, 0, d).UTC(), PointID: point, Country: country, Type: "crossing",
 			Role: role, Nationality: "VEN", Persons: n, Minors: poisson(rng, n*0.2), Unaccompanied: poisson(rng, n*0.01)})
 	}
 }

@@ -3,7 +3,7 @@ package detect
 import (
 	"time"
 
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 )
 
 // Periods are numbered per resolution: hours since the epoch, or local calendar days since

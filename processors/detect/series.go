@@ -4,22 +4,8 @@ import (
 	"cmp"
 	"time"
 
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 )
-
-// Total is what storage holds for one window period of one point, type, role and
-// nationality (all demographies summed).
-type Total struct {
-	Start         time.Time
-	PointID       string
-	Country       string
-	Type          string
-	Role          string
-	Nationality   string
-	Persons       float64
-	Minors        float64
-	Unaccompanied float64
-}
 
 // counts are one series' totals by period index.
 type counts map[int64]float64
@@ -33,7 +19,7 @@ type seriesSet map[surge.SeriesKey]counts
 // buildSeries sums totals into series; zone gives each point's time zone (daily periods are
 // local days); keep adds series that must be judged even without totals (open alerts: their
 // quiet periods resolve them).
-func buildSeries(res surge.Resolution, totals []Total, zone func(string) *time.Location, keep []surge.SeriesKey) seriesSet {
+func buildSeries(res surge.Resolution, totals []surge.Total, zone func(string) *time.Location, keep []surge.SeriesKey) seriesSet {
 	set := seriesSet{}
 	add := func(k surge.SeriesKey, i int64, n float64) {
 		c := set[k]

@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vigia-observatory/vigia/internal/wire"
+
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/stream"
-	"github.com/vigia-observatory/vigia/processors/surge"
-	"github.com/vigia-observatory/vigia/schemas"
+	"github.com/vigia-observatory/vigia/lib/surge"
 )
 
 // Stage implements stream.Handler over the progress topic. The topic has one partition, so
@@ -67,7 +68,7 @@ func (p *partition) restore(ctx context.Context) error {
 }
 
 func (p *partition) apply(m kafka.Message) {
-	part, pr, err := schemas.ParseProgress(m.Key, m.Value)
+	part, pr, err := wire.ParseProgress(m.Key, m.Value)
 	switch {
 	case err != nil:
 		p.s.cfg.Log.Error().Err(err).Int64("offset", m.Offset).Msg("progress record ignored")
@@ -146,8 +147,8 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 			return fmt.Errorf("cannot store %d judged periods: %w", len(p.judge.bands), err)
 		}
 	}
-	b, _ := json.Marshal(schemas.Progress{Watermark: wm})
-	if err := cfg.Producer.WriteMessages(ctx, kafka.Message{Topic: cfg.Topics.Progress(), Key: []byte(schemas.DetectProgressKey), Value: b}); err != nil {
+	b, _ := json.Marshal(wire.Progress{Watermark: wm})
+	if err := cfg.Producer.WriteMessages(ctx, kafka.Message{Topic: cfg.Topics.Progress(), Key: []byte(wire.DetectProgressKey), Value: b}); err != nil {
 		return fmt.Errorf("cannot write the detector's checkpoint: %w", err)
 	}
 	p.judged = wm

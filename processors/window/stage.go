@@ -7,21 +7,24 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/vigia-observatory/vigia/lib/windowing"
+
+	"github.com/vigia-observatory/vigia/internal/wire"
+
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/metrics"
 	"github.com/vigia-observatory/vigia/internal/stream"
-	"github.com/vigia-observatory/vigia/schemas"
 )
 
 // SubmitFunc hands window rows to storage and returns the acknowledgement of their insert.
-type SubmitFunc func(ctx context.Context, rows []Row, source string) (stream.Ticket, error)
+type SubmitFunc func(ctx context.Context, rows []windowing.Row, source string) (stream.Ticket, error)
 
-// StageConfig configures the window stage over vigia.clean.
-type StageConfig struct {
+// Config configures the window stage over vigia.clean.
+type Config struct {
 	// Aggregator configures lateness and time zones.
-	Aggregator Config
+	Aggregator windowing.Config
 	// Submit stores window rows. Required.
 	Submit SubmitFunc
 	// FlushInterval is how often changed windows are emitted (dashboards see windows fill up
@@ -43,10 +46,10 @@ type StageConfig struct {
 }
 
 // Stage implements stream.Handler.
-type Stage struct{ cfg StageConfig }
+type Stage struct{ cfg Config }
 
-// NewStage checks the configuration.
-func NewStage(cfg StageConfig) (*Stage, error) {
+// New checks the configuration.
+func New(cfg Config) (*Stage, error) {
 	if cfg.Submit == nil {
 		return nil, errors.New("window: Submit is required")
 	}
@@ -65,7 +68,7 @@ func NewStage(cfg StageConfig) (*Stage, error) {
 // Open starts a partition from the committed offset: the first record of its oldest open
 // window, so the windows are rebuilt whole.
 func (s *Stage) Open(_ context.Context, topic string, part int, start int64) (stream.PartitionHandler, error) {
-	return &partition{s: s, topic: topic, part: part, label: strconv.Itoa(part), agg: New(s.cfg.Aggregator),
+	return &partition{s: s, topic: topic, part: part, label: strconv.Itoa(part), agg: windowing.New(s.cfg.Aggregator),
 		acks: stream.NewAcks(start), next: start, lastFlush: time.Now()}, nil
 }
 
@@ -74,11 +77,11 @@ type partition struct {
 	topic     string
 	part      int
 	label     string
-	agg       *Aggregator
+	agg       *windowing.Aggregator
 	acks      *stream.Acks
 	next      int64 // offset after the last record added
 	lastFlush time.Time
-	ev        schemas.CleanEvent
+	ev        wire.CleanEvent
 	reported  [3]int // too late (hour, day) and late already counted in metrics
 	progress  progress
 }
@@ -88,7 +91,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	for i := range msgs {
 		m := &msgs[i]
 		p.next = m.Offset + 1
-		if wm, ok := schemas.Marker(m.Value); ok {
+		if wm, ok := wire.Marker(m.Value); ok {
 			p.agg.Advance(wm)
 			continue
 		}
@@ -117,8 +120,8 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 }
 
 func (p *partition) flush(ctx context.Context) error {
-	var rows []Row
-	p.agg.Flush(func(r Row) { rows = append(rows, r) })
+	var rows []windowing.Row
+	p.agg.Flush(func(r windowing.Row) { rows = append(rows, r) })
 	source := p.topic + "-" + p.label + "-" + strconv.FormatInt(p.next, 10)
 	t, err := p.s.cfg.Submit(ctx, rows, source)
 	if err != nil {
@@ -136,7 +139,7 @@ func (p *partition) count() {
 	if m == nil {
 		return
 	}
-	now := [3]int{p.agg.TooLate[Hour], p.agg.TooLate[Day], p.agg.Late}
+	now := [3]int{p.agg.TooLate[windowing.Hour], p.agg.TooLate[windowing.Day], p.agg.Late}
 	m.TooLate.WithLabelValues("hour").Add(float64(now[0] - p.reported[0]))
 	m.TooLate.WithLabelValues("day").Add(float64(now[1] - p.reported[1]))
 	m.Late.Add(float64(now[2] - p.reported[2]))

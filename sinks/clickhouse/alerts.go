@@ -6,7 +6,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 

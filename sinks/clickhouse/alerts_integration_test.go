@@ -8,7 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/vigia-observatory/vigia/internal/testenv"
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )

@@ -2,8 +2,7 @@ package clickhouse
 
 import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
-
-	"github.com/vigia-observatory/vigia/processors/detect"
+	"github.com/vigia-observatory/vigia/lib/surge"
 )
 
 // BandsTable writes judged periods to <db>.surge_bands, the dashboards' expected band.
@@ -16,7 +15,7 @@ func (BandsTable) Columns() []string {
 		"period_start", "observed", "expected", "upper", "severity", "method", "judged_at"}
 }
 
-func (BandsTable) AppendColumns(b driver.Batch, rows []detect.Band) error {
+func (BandsTable) AppendColumns(b driver.Batch, rows []surge.Band) error {
 	for i := range rows {
 		r := &rows[i]
 		k := r.Series

@@ -3,9 +3,9 @@ package clickhouse
 import (
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/vigia-observatory/vigia/internal/wire"
 
-	"github.com/vigia-observatory/vigia/schemas"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // EventsTable writes clean events to <db>.events. The row's version is its ingest time, so a
@@ -21,7 +21,7 @@ func (EventsTable) Columns() []string {
 		"ingested_at", "version"}
 }
 
-func (EventsTable) AppendColumns(b driver.Batch, rows []schemas.CleanEvent) error {
+func (EventsTable) AppendColumns(b driver.Batch, rows []wire.CleanEvent) error {
 	n := len(rows)
 	agency, id, point, pc, nat, band := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 	dest, ret, person, family, key := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)

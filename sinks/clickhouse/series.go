@@ -7,8 +7,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/vigia-observatory/vigia/processors/detect"
-	"github.com/vigia-observatory/vigia/processors/surge"
+	"github.com/vigia-observatory/vigia/lib/surge"
 )
 
 // SeriesSource is the detect stage's view of storage: settled window counts, each point's
@@ -22,7 +21,7 @@ var windowResolutions = map[surge.Resolution]string{surge.Hourly: "hour", surge.
 
 // Totals implements detect.Source: FINAL, so a window re-emitted after a late event counts
 // once, at its latest version.
-func (s SeriesSource) Totals(ctx context.Context, res surge.Resolution, from, to time.Time) ([]detect.Total, error) {
+func (s SeriesSource) Totals(ctx context.Context, res surge.Resolution, from, to time.Time) ([]surge.Total, error) {
 	r, ok := windowResolutions[res]
 	if !ok {
 		return nil, fmt.Errorf("no %s windows are stored", res)
@@ -37,9 +36,9 @@ func (s SeriesSource) Totals(ctx context.Context, res surge.Resolution, from, to
 		return nil, fmt.Errorf("cannot read %s window totals: %w", r, err)
 	}
 	defer rows.Close()
-	var out []detect.Total
+	var out []surge.Total
 	for rows.Next() {
-		var t detect.Total
+		var t surge.Total
 		var persons, minors, unacc uint64
 		if err := rows.Scan(&t.Start, &t.PointID, &t.Country, &t.Type, &t.Role, &t.Nationality, &persons, &minors, &unacc); err != nil {
 			return nil, fmt.Errorf("cannot read %s window totals: %w", r, err)
@@ -51,7 +50,7 @@ func (s SeriesSource) Totals(ctx context.Context, res surge.Resolution, from, to
 }
 
 // FirstSeen implements detect.Source.
-func (s SeriesSource) FirstSeen(ctx context.Context, res surge.Resolution) ([]detect.Seen, error) {
+func (s SeriesSource) FirstSeen(ctx context.Context, res surge.Resolution) ([]surge.Seen, error) {
 	r, ok := windowResolutions[res]
 	if !ok {
 		return nil, fmt.Errorf("no %s windows are stored", res)
@@ -62,9 +61,9 @@ func (s SeriesSource) FirstSeen(ctx context.Context, res surge.Resolution) ([]de
 		return nil, fmt.Errorf("cannot read first windows: %w", err)
 	}
 	defer rows.Close()
-	var out []detect.Seen
+	var out []surge.Seen
 	for rows.Next() {
-		var x detect.Seen
+		var x surge.Seen
 		if err := rows.Scan(&x.PointID, &x.Country, &x.First); err != nil {
 			return nil, fmt.Errorf("cannot read first windows: %w", err)
 		}

@@ -3,9 +3,9 @@ package clickhouse
 import (
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/vigia-observatory/vigia/lib/windowing"
 
-	"github.com/vigia-observatory/vigia/processors/window"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
 // WindowsTable writes window rows to <db>.windows; version = events, so a re-emission after
@@ -19,7 +19,7 @@ func (WindowsTable) Columns() []string {
 		"sex", "age_band", "minor", "unaccompanied", "category", "persons", "events", "version", "computed_at"}
 }
 
-func (WindowsTable) AppendColumns(b driver.Batch, rows []window.Row) error {
+func (WindowsTable) AppendColumns(b driver.Batch, rows []windowing.Row) error {
 	n := len(rows)
 	res, typ, role, sex, cat := make([]int8, n), make([]int8, n), make([]int8, n), make([]int8, n), make([]int8, n)
 	start, computed := make([]time.Time, n), make([]time.Time, n)

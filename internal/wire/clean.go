@@ -1,0 +1,308 @@
+package wire
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+// CleanEvent is an event after ingest: no names, no document, no birth date; age generalized
+// into a band; pseudonyms keyed with a rotating secret. It is what travels on vigia.anon and
+// vigia.clean and what lands in ClickHouse.
+type CleanEvent struct {
+	Agency             string
+	EventID            string
+	SchemaVersion      uint8
+	Type               schemas.EventType
+	OccurredAt         int64 // Unix seconds, UTC
+	PointID            string
+	PointCountry       string
+	Role               schemas.Role
+	Direction          schemas.Direction
+	Count              uint32
+	Nationality        string
+	Sex                schemas.Sex
+	AgeBand            AgeBand
+	Minor              bool
+	Unaccompanied      bool
+	Category           Category
+	DestinationCountry string
+	ReturningCountry   string
+	Mode               schemas.Mode
+	PersonPseudonym    string // empty for minors by default, and when no identity was sent
+	FamilyPseudonym    string
+	KeyID              string // the key the pseudonyms and fingerprints were made with
+	IngestedAt         int64  // Unix seconds
+
+	// ExactKey hashes (agency, event_id); SemanticKey is the keyed fingerprint of (person,
+	// type, point), zero when the record identifies no person. Both serve deduplication only
+	// and are never stored in ClickHouse.
+	ExactKey    uint64
+	SemanticKey uint64
+	// Watermark is the event-time watermark (Unix seconds) of the record's partition, stamped
+	// by the dedup stage so that lateness decisions downstream are part of the log and replay
+	// identically after a crash.
+	Watermark int64
+}
+
+// AgeBand generalizes an age.
+type AgeBand uint8
+
+const (
+	AgeUnknown AgeBand = iota
+	Age0to4
+	Age5to11
+	Age12to17
+	Age18to29
+	Age30to44
+	Age45to59
+	Age60plus
+)
+
+var ageBandNames = [...]string{"unknown", "0-4", "5-11", "12-17", "18-29", "30-44", "45-59", "60+"}
+
+func (a AgeBand) String() string { return ageBandNames[a] }
+
+// BandOf returns the band of an age in whole years.
+func BandOf(age int) AgeBand {
+	switch {
+	case age < 0:
+		return AgeUnknown
+	case age <= 4:
+		return Age0to4
+	case age <= 11:
+		return Age5to11
+	case age <= 17:
+		return Age12to17
+	case age <= 29:
+		return Age18to29
+	case age <= 44:
+		return Age30to44
+	case age <= 59:
+		return Age45to59
+	}
+	return Age60plus
+}
+
+// Category is the region's usual demographic category, as CBP, Mexico's UPM and Guatemala's
+// IGM publish it.
+type Category uint8
+
+const (
+	CategoryUnknown Category = iota
+	SingleAdult
+	FamilyUnit
+	UnaccompaniedMinor
+	AccompaniedMinor
+)
+
+var categoryNames = [...]string{"unknown", "single_adult", "family_unit", "unaccompanied_minor", "accompanied_minor"}
+
+func (c Category) String() string { return categoryNames[c] }
+
+// cleanCodecVersion 2 puts the fixed-width fields first, so dedup reads its keys and stamps
+// the watermark in place without decoding the record (see PeekClean, SetWatermark).
+const cleanCodecVersion = 2
+
+// Layout: 10 header bytes (version, schema version, enums, flags), then at fixed offsets the
+// watermark, exact key and semantic key (8 bytes each, little-endian), then varints
+// (occurred_at, ingested_at, count), then length-prefixed strings.
+const (
+	offWatermark = 10
+	offExact     = 18
+	offSemantic  = 26
+	offVarints   = 34
+)
+
+// ErrBadClean is returned for bytes that are not a clean event of a known codec version.
+var ErrBadClean = errors.New("not a clean event")
+
+// AppendBinary appends the binary form of e to b and returns the extended buffer; with a
+// reused buffer it does not allocate.
+func (e *CleanEvent) AppendBinary(b []byte) []byte {
+	b = append(b, cleanCodecVersion, e.SchemaVersion, byte(e.Type), byte(e.Role), byte(e.Direction),
+		byte(e.Sex), byte(e.AgeBand), byte(e.Category), byte(e.Mode), flags(e))
+	b = binary.LittleEndian.AppendUint64(b, uint64(e.Watermark))
+	b = binary.LittleEndian.AppendUint64(b, e.ExactKey)
+	b = binary.LittleEndian.AppendUint64(b, e.SemanticKey)
+	b = binary.AppendVarint(b, e.OccurredAt)
+	b = binary.AppendVarint(b, e.IngestedAt)
+	b = binary.AppendUvarint(b, uint64(e.Count))
+	for _, s := range [...]string{e.Agency, e.EventID, e.PointID, e.PointCountry, e.Nationality,
+		e.DestinationCountry, e.ReturningCountry, e.PersonPseudonym, e.FamilyPseudonym, e.KeyID} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+func flags(e *CleanEvent) byte {
+	var f byte
+	if e.Minor {
+		f |= 1
+	}
+	if e.Unaccompanied {
+		f |= 2
+	}
+	return f
+}
+
+// UnmarshalBinary decodes b into e. Strings are copied, so b may be reused.
+func (e *CleanEvent) UnmarshalBinary(b []byte) error {
+	if len(b) < offVarints || b[0] != cleanCodecVersion {
+		return ErrBadClean
+	}
+	e.SchemaVersion, e.Type, e.Role, e.Direction = b[1], schemas.EventType(b[2]), schemas.Role(b[3]), schemas.Direction(b[4])
+	e.Sex, e.AgeBand, e.Category, e.Mode = schemas.Sex(b[5]), AgeBand(b[6]), Category(b[7]), schemas.Mode(b[8])
+	e.Minor, e.Unaccompanied = b[9]&1 != 0, b[9]&2 != 0
+	if e.Type > schemas.Return || e.Role > schemas.Destination || e.Direction > schemas.Exit || e.Sex > schemas.SexUnknown ||
+		e.AgeBand > Age60plus || e.Category > AccompaniedMinor || e.Mode > schemas.Sea {
+		return ErrBadClean
+	}
+	e.Watermark = int64(binary.LittleEndian.Uint64(b[offWatermark:]))
+	e.ExactKey = binary.LittleEndian.Uint64(b[offExact:])
+	e.SemanticKey = binary.LittleEndian.Uint64(b[offSemantic:])
+	d := decoder{b: b[offVarints:]}
+	e.OccurredAt, e.IngestedAt = d.varint(), d.varint()
+	e.Count = uint32(d.uvarint())
+	for _, s := range [...]*string{&e.Agency, &e.EventID, &e.PointID, &e.PointCountry, &e.Nationality,
+		&e.DestinationCountry, &e.ReturningCountry, &e.PersonPseudonym, &e.FamilyPseudonym, &e.KeyID} {
+		*s = d.str()
+	}
+	if d.bad || len(d.b) != 0 {
+		return ErrBadClean
+	}
+	return nil
+}
+
+// OccurredTime is OccurredAt as a time.Time in UTC.
+func (e *CleanEvent) OccurredTime() time.Time { return time.Unix(e.OccurredAt, 0).UTC() }
+
+type decoder struct {
+	b   []byte
+	bad bool
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.bad = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// CleanPeek is what deduplication needs of a clean record, read without decoding it.
+type CleanPeek struct {
+	ExactKey, SemanticKey uint64
+	OccurredAt            int64
+	PointID               []byte // a view into the record
+}
+
+// PeekClean reads the keys, the event time and the point of an encoded clean event without
+// allocating.
+func PeekClean(b []byte) (CleanPeek, error) {
+	if len(b) < offVarints || b[0] != cleanCodecVersion {
+		return CleanPeek{}, ErrBadClean
+	}
+	p := CleanPeek{ExactKey: binary.LittleEndian.Uint64(b[offExact:]), SemanticKey: binary.LittleEndian.Uint64(b[offSemantic:])}
+	d := decoder{b: b[offVarints:]}
+	p.OccurredAt = d.varint()
+	d.varint()
+	d.uvarint()
+	for i := 0; i < 3; i++ { // agency, event_id, point_id
+		n := d.uvarint()
+		if d.bad || n > uint64(len(d.b)) {
+			return CleanPeek{}, ErrBadClean
+		}
+		p.PointID, d.b = d.b[:n], d.b[n:]
+	}
+	if d.bad {
+		return CleanPeek{}, ErrBadClean
+	}
+	return p, nil
+}
+
+// SetWatermark stamps the watermark into an encoded clean event, in place.
+func SetWatermark(b []byte, wm int64) {
+	binary.LittleEndian.PutUint64(b[offWatermark:], uint64(wm))
+}
+
+func (d *decoder) str() string {
+	n := d.uvarint()
+	if d.bad || n > uint64(len(d.b)) {
+		d.bad = true
+		return ""
+	}
+	s := internCountry(d.b[:n])
+	d.b = d.b[n:]
+	return s
+}
+
+// internCountry returns the shared string for a country code, avoiding an allocation for the
+// most common short strings; other strings are copied.
+func internCountry(b []byte) string {
+	if len(b) == 3 {
+		if c, ok := schemas.InternCountry(b); ok {
+			return c
+		}
+	}
+	return string(b)
+}
+
+// markerTag starts a watermark marker, which advances the watermark of an idle partition
+// without carrying an event; 0xFF is never a codec version.
+const markerTag = 0xFF
+
+// AppendMarker appends a watermark marker for watermark wm (Unix seconds).
+func AppendMarker(b []byte, wm int64) []byte {
+	return binary.AppendVarint(append(b, markerTag), wm)
+}
+
+// Marker reports whether b is a watermark marker, and its watermark.
+func Marker(b []byte) (int64, bool) {
+	if len(b) < 2 || b[0] != markerTag {
+		return 0, false
+	}
+	wm, n := binary.Varint(b[1:])
+	return wm, n == len(b)-1
+}
+
+// sourceTag starts a source marker: the ingest stage's word, to every anon partition, of how
+// far one raw partition has got in event time and whether it has caught up with its log.
+const sourceTag = 0xFE
+
+// AppendSourceMarker appends a source marker: the newest event time (Unix seconds) the
+// source has delivered, and whether it had nothing more to read.
+func AppendSourceMarker(b []byte, newest int64, caughtUp bool) []byte {
+	b = binary.AppendVarint(append(b, sourceTag), newest)
+	if caughtUp {
+		return append(b, 1)
+	}
+	return append(b, 0)
+}
+
+// SourceMarker reports whether b is a source marker, and its content.
+func SourceMarker(b []byte) (newest int64, caughtUp, ok bool) {
+	if len(b) < 3 || b[0] != sourceTag {
+		return 0, false, false
+	}
+	newest, n := binary.Varint(b[1:])
+	if n <= 0 || n != len(b)-2 {
+		return 0, false, false
+	}
+	return newest, b[len(b)-1] == 1, true
+}

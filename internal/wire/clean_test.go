@@ -1,0 +1,106 @@
+package wire
+
+import (
+	"testing"
+
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+func sampleClean() CleanEvent {
+	return CleanEvent{
+		Agency: "hn-inm", EventID: "e-1", SchemaVersion: 1, Type: schemas.Crossing, OccurredAt: 1696256100,
+		PointID: "hnd-agua-caliente", PointCountry: "HND", Role: schemas.Transit, Direction: schemas.Entry, Count: 3,
+		Nationality: "VEN", Sex: schemas.Female, AgeBand: Age12to17, Minor: true, Unaccompanied: true,
+		Category: UnaccompaniedMinor, DestinationCountry: "USA", Mode: schemas.ModeNone,
+		FamilyPseudonym: "abc", KeyID: "k1", IngestedAt: 1696256200,
+		ExactKey: 1 << 60, SemanticKey: 42, Watermark: 1696250000,
+	}
+}
+
+func TestCleanRoundTrip(t *testing.T) {
+	e := sampleClean()
+	b := e.AppendBinary(nil)
+	var got CleanEvent
+	if err := got.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if got != e {
+		t.Fatalf("round trip:\n%+v\n%+v", got, e)
+	}
+	// Every truncation is rejected, never a panic or a half event accepted.
+	for i := 0; i < len(b); i++ {
+		var x CleanEvent
+		if x.UnmarshalBinary(b[:i]) == nil {
+			t.Fatalf("truncated to %d bytes accepted", i)
+		}
+	}
+}
+
+func TestPeekAndSetWatermark(t *testing.T) {
+	e := sampleClean()
+	b := e.AppendBinary(nil)
+	p, err := PeekClean(b)
+	if err != nil || p.ExactKey != e.ExactKey || p.SemanticKey != e.SemanticKey || p.OccurredAt != e.OccurredAt || string(p.PointID) != e.PointID {
+		t.Fatalf("peek %+v %v", p, err)
+	}
+	SetWatermark(b, 1234)
+	var got CleanEvent
+	if err := got.UnmarshalBinary(b); err != nil || got.Watermark != 1234 {
+		t.Fatalf("watermark %d %v", got.Watermark, err)
+	}
+	got.Watermark = e.Watermark
+	if got != e {
+		t.Fatal("SetWatermark changed another field")
+	}
+	if testing.AllocsPerRun(100, func() { _, _ = PeekClean(b) }) != 0 {
+		t.Fatal("PeekClean allocates")
+	}
+}
+
+func FuzzCleanUnmarshal(f *testing.F) {
+	e := sampleClean()
+	f.Add(e.AppendBinary(nil))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var x CleanEvent
+		if x.UnmarshalBinary(b) != nil {
+			return
+		}
+		// What decodes survives a re-encoding unchanged.
+		var y CleanEvent
+		if err := y.UnmarshalBinary(x.AppendBinary(nil)); err != nil || y != x {
+			t.Fatalf("re-encoding changed the event: %v\n%+v\n%+v", err, x, y)
+		}
+		if p, err := PeekClean(b); err != nil || p.ExactKey != x.ExactKey || string(p.PointID) != x.PointID || p.OccurredAt != x.OccurredAt {
+			t.Fatalf("peek disagrees with the decoder: %+v %v", p, err)
+		}
+	})
+}
+
+func TestBandOf(t *testing.T) {
+	for age, want := range map[int]AgeBand{-1: AgeUnknown, 0: Age0to4, 4: Age0to4, 5: Age5to11, 17: Age12to17, 18: Age18to29, 59: Age45to59, 60: Age60plus, 120: Age60plus} {
+		if got := BandOf(age); got != want {
+			t.Errorf("BandOf(%d) = %v, want %v", age, got, want)
+		}
+	}
+}
+
+func BenchmarkCleanAppend(b *testing.B) {
+	e := sampleClean()
+	buf := make([]byte, 0, 256)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = e.AppendBinary(buf[:0])
+	}
+}
+
+func BenchmarkCleanUnmarshal(b *testing.B) {
+	e := sampleClean()
+	buf := e.AppendBinary(nil)
+	var x CleanEvent
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := x.UnmarshalBinary(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,183 @@
+package anonymize
+
+import (
+	"bytes"
+	"encoding/base64"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigia-observatory/vigia/internal/wire"
+
+	"github.com/vigia-observatory/vigia/internal/secrets"
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+func ring(t testing.TB, spec string) *secrets.KeyRing {
+	kr, err := secrets.ParseKeyRing(spec, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return kr
+}
+
+var k1 = "k1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
+var k2 = "k2:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32))
+
+func newAnon(t testing.TB, spec string) *Anonymizer {
+	a, err := New(Config{Keys: ring(t, spec), Now: func() int64 { return 1700000000 }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+var point = &schemas.Point{ID: "hnd-agua-caliente", Country: "HND"}
+
+func adult() *schemas.Event {
+	ev := &schemas.Event{}
+	ev.Reset()
+	ev.SchemaVersion, ev.EventID, ev.Agency, ev.Type = 1, "e1", "hn-inm", schemas.Crossing
+	ev.OccurredAt = time.Date(2023, 10, 2, 14, 0, 0, 0, time.UTC)
+	ev.PointID, ev.Direction = point.ID, schemas.Entry
+	ev.Person = schemas.Person{Nationality: "VEN", Sex: schemas.Female, Age: -1, BirthDate: "1996-03-09",
+		GivenNames: "Zoraida Canary", FamilyNames: "Quintero-Peña",
+		Document: schemas.Document{Type: "passport", Number: "CAN-4417-XQ", Country: "VEN"}, FamilyGroupID: "fam-9"}
+	ev.DestinationCountry = "USA"
+	return ev
+}
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"  José  PÉREZ-Gómez ": "jose perez gomez",
+		"jose perez gomez":     "jose perez gomez",
+		"Nguyễn Văn Ánh":       "nguyen van anh",
+		"O'Brien":              "o brien",
+	} {
+		if got := NormalizeName(in); got != want {
+			t.Errorf("NormalizeName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if NormalizeDocument("a-123 456") != "A123456" {
+		t.Error(NormalizeDocument("a-123 456"))
+	}
+}
+
+func TestAdultGetsStablePseudonymAndNoPII(t *testing.T) {
+	a := newAnon(t, k1)
+	var out wire.CleanEvent
+	ev := adult()
+	a.Apply(ev, point, &out)
+	if len(out.PersonPseudonym) != 32 || len(out.FamilyPseudonym) != 32 || out.KeyID != "k1" || out.SemanticKey == 0 {
+		t.Fatalf("pseudonyms: %+v", out)
+	}
+	if out.AgeBand != wire.Age18to29 || out.Minor || out.Category != wire.FamilyUnit || out.Role != schemas.Transit {
+		t.Fatalf("derived fields: %+v", out)
+	}
+	// The same document written differently is the same person.
+	ev2 := adult()
+	ev2.Person.Document.Number = "can4417xq"
+	ev2.EventID = "other-agency-id"
+	var out2 wire.CleanEvent
+	a.Apply(ev2, point, &out2)
+	if out2.PersonPseudonym != out.PersonPseudonym || out2.SemanticKey != out.SemanticKey {
+		t.Fatal("normalization does not make the same document the same pseudonym")
+	}
+	if out2.ExactKey == out.ExactKey {
+		t.Fatal("different event ids share an exact key")
+	}
+	// Nothing of the person's PII is in the encoded record.
+	enc := string(out.AppendBinary(nil))
+	for _, canary := range []string{"Zoraida", "Canary", "Quintero", "4417", "1996-03-09", "fam-9"} {
+		if strings.Contains(enc, canary) {
+			t.Errorf("clean record contains %q", canary)
+		}
+	}
+}
+
+func TestKeyRotationChangesPseudonyms(t *testing.T) {
+	var o1, o2 wire.CleanEvent
+	newAnon(t, k1).Apply(adult(), point, &o1)
+	newAnon(t, k1+","+k2).Apply(adult(), point, &o2)
+	if o2.KeyID != "k2" || o1.PersonPseudonym == o2.PersonPseudonym {
+		t.Fatalf("rotation: %s %s / %s %s", o1.KeyID, o1.PersonPseudonym, o2.KeyID, o2.PersonPseudonym)
+	}
+}
+
+func TestMinorHasNoPseudonym(t *testing.T) {
+	ev := adult()
+	ev.Person.BirthDate = "2012-01-01"
+	ev.Person.Unaccompanied = schemas.TriTrue
+	var out wire.CleanEvent
+	newAnon(t, k1).Apply(ev, point, &out)
+	if out.PersonPseudonym != "" || out.FamilyPseudonym != "" || !out.Minor || !out.Unaccompanied ||
+		out.Category != wire.UnaccompaniedMinor || out.AgeBand != wire.Age5to11 {
+		t.Fatalf("minor: %+v", out)
+	}
+	if out.SemanticKey == 0 {
+		t.Fatal("a minor must still be deduplicated")
+	}
+	a, _ := New(Config{Keys: ring(t, k1), PseudonymizeMinors: true})
+	a.Apply(ev, point, &out)
+	if out.PersonPseudonym == "" {
+		t.Fatal("PseudonymizeMinors ignored")
+	}
+}
+
+func TestRoleTable(t *testing.T) {
+	dest := []string{"USA", "CAN"}
+	for _, tc := range []struct {
+		name, nat, destination, pointCountry string
+		explicit                             schemas.Role
+		want                                 schemas.Role
+	}{
+		{"explicit wins", "HND", "", "HND", schemas.Destination, schemas.Destination},
+		{"national at home", "HND", "USA", "HND", 0, schemas.Origin},
+		{"returnee received at home", "GTM", "", "GTM", 0, schemas.Origin},
+		{"declared destination", "VEN", "MEX", "MEX", 0, schemas.Destination},
+		{"presumed destination", "VEN", "", "USA", 0, schemas.Destination},
+		{"declared elsewhere", "VEN", "CAN", "USA", 0, schemas.Transit},
+		{"transit", "VEN", "USA", "PAN", 0, schemas.Transit},
+		{"unknown nationality in transit", "", "", "PAN", 0, schemas.Transit},
+	} {
+		ev := &schemas.Event{Role: tc.explicit, DestinationCountry: tc.destination}
+		ev.Person.Nationality = tc.nat
+		if got := Role(ev, tc.pointCountry, dest); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestCategoryTable(t *testing.T) {
+	for _, tc := range []struct {
+		age    int
+		known  bool
+		unacc  schemas.Tri
+		family string
+		want   wire.Category
+	}{
+		{10, true, schemas.TriTrue, "", wire.UnaccompaniedMinor},
+		{0, false, schemas.TriTrue, "", wire.UnaccompaniedMinor},
+		{10, true, schemas.TriFalse, "f", wire.FamilyUnit},
+		{40, true, schemas.TriUnset, "f", wire.FamilyUnit},
+		{10, true, schemas.TriUnset, "", wire.AccompaniedMinor},
+		{40, true, schemas.TriUnset, "", wire.SingleAdult},
+		{0, false, schemas.TriUnset, "", wire.CategoryUnknown},
+	} {
+		ev := &schemas.Event{}
+		ev.Person.Unaccompanied, ev.Person.FamilyGroupID = tc.unacc, tc.family
+		if got := Category(ev, tc.age, tc.known); got != tc.want {
+			t.Errorf("%+v: %v", tc, got)
+		}
+	}
+}
+
+func BenchmarkApply(b *testing.B) {
+	a := newAnon(b, k1)
+	ev := adult()
+	var out wire.CleanEvent
+	b.ReportAllocs()
+	for b.Loop() {
+		a.Apply(ev, point, &out)
+	}
+}

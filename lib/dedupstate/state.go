@@ -1,0 +1,143 @@
+// Package dedupstate is the memory of the dedup stage: which exact keys (agency, event_id) and
+// semantic keys (the same pseudonymous person, type and point) one partition has delivered,
+// bounded in size and expired by event time.
+package dedupstate
+
+import "time"
+
+// Config bounds the state of one partition.
+type Config struct {
+	// Horizon is how long, in event time, a key is remembered. Default 7 days.
+	Horizon time.Duration
+	// Tolerance is the largest gap in event time between two reports of the same person,
+	// type and point that are still one event. Default 1 hour.
+	Tolerance time.Duration
+	// MaxKeys is the hard bound on keys held for one partition. When it is reached the
+	// oldest keys are evicted before their horizon (and counted). Default 2,000,000.
+	MaxKeys int
+}
+
+// Defaults fills the zero fields with their documented defaults.
+func (c *Config) Defaults() {
+	if c.Horizon <= 0 {
+		c.Horizon = 7 * 24 * time.Hour
+	}
+	if c.Tolerance <= 0 {
+		c.Tolerance = time.Hour
+	}
+	if c.MaxKeys <= 0 {
+		c.MaxKeys = 2_000_000
+	}
+}
+
+// State is the dedup memory of one partition. Times are Unix seconds of event time; keys are
+// 64-bit hashes, so an entry costs a key and a uint32 in a map (measured in the benchmarks).
+// Not safe for concurrent use: one partition, one goroutine.
+type State struct {
+	cfg       Config
+	exact     map[uint64]uint32 // exact key -> occurred_at
+	semantic  map[uint64]uint32 // semantic key -> latest occurred_at
+	newest    int64             // newest event time seen: the clock of expiry
+	swept     int64             // event time of the last expiry sweep
+	Evictions int               // keys dropped before their horizon because of MaxKeys
+}
+
+// New returns an empty state.
+func New(cfg Config) *State {
+	cfg.Defaults()
+	return &State{cfg: cfg, exact: map[uint64]uint32{}, semantic: map[uint64]uint32{}}
+}
+
+// Verdict is the outcome of a lookup.
+type Verdict uint8
+
+const (
+	Unique Verdict = iota
+	ExactDuplicate
+	SemanticDuplicate
+	BeyondHorizon // older than the horizon: cannot be judged, passed on
+)
+
+// Check judges a record without changing the state.
+func (s *State) Check(exactKey, semanticKey uint64, occurredAt int64) Verdict {
+	if occurredAt < s.newest-int64(s.cfg.Horizon/time.Second) {
+		return BeyondHorizon
+	}
+	if _, ok := s.exact[exactKey]; ok {
+		return ExactDuplicate
+	}
+	if semanticKey != 0 {
+		if last, ok := s.semantic[semanticKey]; ok && abs(int64(last)-occurredAt) <= int64(s.cfg.Tolerance/time.Second) {
+			return SemanticDuplicate
+		}
+	}
+	return Unique
+}
+
+// Add remembers a delivered record, then expires and bounds the state.
+func (s *State) Add(exactKey, semanticKey uint64, occurredAt int64) {
+	t := uint32(max(occurredAt, 0))
+	s.exact[exactKey] = t
+	if semanticKey != 0 {
+		if last, ok := s.semantic[semanticKey]; !ok || t > last {
+			s.semantic[semanticKey] = t
+		}
+	}
+	if occurredAt > s.newest {
+		s.newest = occurredAt
+	}
+	// Sweep at most once per hour of event time: each sweep walks the maps.
+	if s.newest-s.swept >= 3600 {
+		s.expire(s.newest - int64(s.cfg.Horizon/time.Second))
+		s.swept = s.newest
+	}
+	if s.Len() > s.cfg.MaxKeys {
+		s.bound()
+	}
+}
+
+// Len is the number of keys held.
+func (s *State) Len() int { return len(s.exact) + len(s.semantic) }
+
+// ApproxBytes estimates the memory held, for the state-size metric (see BenchmarkStateBytesPerKey).
+func (s *State) ApproxBytes() int { return s.Len() * 40 }
+
+func (s *State) expire(cutoff int64) int {
+	n := 0
+	for k, t := range s.exact {
+		if int64(t) < cutoff {
+			delete(s.exact, k)
+			n++
+		}
+	}
+	for k, t := range s.semantic {
+		if int64(t) < cutoff {
+			delete(s.semantic, k)
+			n++
+		}
+	}
+	return n
+}
+
+// bound evicts the oldest keys until the state is back under 90% of MaxKeys, by moving the
+// cutoff forward from the horizon towards the newest event.
+func (s *State) bound() {
+	target := s.cfg.MaxKeys * 9 / 10
+	span := int64(s.cfg.Horizon / time.Second)
+	for s.Len() > target && span > 0 {
+		span /= 2
+		s.Evictions += s.expire(s.newest - span)
+	}
+	if s.Len() > target { // every key has the newest time: drop them all rather than grow
+		s.Evictions += s.Len()
+		clear(s.exact)
+		clear(s.semantic)
+	}
+}
+
+func abs(x int64) int64 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -1,0 +1,104 @@
+package dedupstate
+
+import (
+	"runtime"
+	"testing"
+	"time"
+)
+
+const h = 3600
+
+func TestStateVerdicts(t *testing.T) {
+	s := New(Config{Horizon: 48 * time.Hour, Tolerance: time.Hour})
+	base := int64(1_700_000_000)
+	s.Add(1, 100, base)
+	for _, tc := range []struct {
+		name       string
+		exact, sem uint64
+		at         int64
+		want       Verdict
+	}{
+		{"same record again", 1, 100, base, ExactDuplicate},
+		{"same record, other time", 1, 0, base + 10*h, ExactDuplicate},
+		{"same person within tolerance", 2, 100, base + 30*60, SemanticDuplicate},
+		{"same person, tolerance edge", 3, 100, base - h, SemanticDuplicate},
+		{"same person beyond tolerance", 4, 100, base + 2*h, Unique},
+		{"another person", 5, 200, base, Unique},
+		{"no person", 6, 0, base, Unique},
+	} {
+		if got := s.Check(tc.exact, tc.sem, tc.at); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestStateExpiresByEventTime(t *testing.T) {
+	s := New(Config{Horizon: 24 * time.Hour})
+	base := int64(1_700_000_000)
+	s.Add(1, 10, base)
+	s.Add(2, 0, base+25*h) // a day later in event time: key 1 expires
+	if s.Check(1, 0, base+25*h) != Unique {
+		t.Fatal("key 1 should have expired")
+	}
+	if s.Check(2, 0, base+25*h) != ExactDuplicate {
+		t.Fatal("key 2 lost")
+	}
+	if s.Check(9, 0, base) != BeyondHorizon {
+		t.Fatal("an event older than the horizon must be reported as such")
+	}
+}
+
+func TestStateHardBound(t *testing.T) {
+	s := New(Config{Horizon: 7 * 24 * time.Hour, MaxKeys: 1000})
+	base := int64(1_700_000_000)
+	for i := 0; i < 5000; i++ {
+		s.Add(uint64(i+1), 0, base+int64(i)*60)
+	}
+	if s.Len() > 1000 {
+		t.Fatalf("state holds %d keys over its bound", s.Len())
+	}
+	if s.Evictions == 0 {
+		t.Fatal("evictions not counted")
+	}
+	if s.Check(5000, 0, base+4999*60) != ExactDuplicate {
+		t.Fatal("the newest key must survive eviction")
+	}
+}
+
+// BenchmarkStateBytesPerKey measures the heap held per key (target: 64 bytes or less).
+func BenchmarkStateBytesPerKey(b *testing.B) {
+	const n = 1_000_000
+	for b.Loop() {
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		s := New(Config{MaxKeys: 4 * n})
+		base := int64(1_700_000_000)
+		for i := 0; i < n; i++ {
+			// half the records carry a person: keys per record = 1.5
+			sem := uint64(0)
+			if i%2 == 0 {
+				sem = uint64(i)*0x9E3779B97F4A7C15 | 1
+			}
+			s.Add(uint64(i)*0xBF58476D1CE4E5B9+1, sem, base+int64(i%86400))
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(s.Len()), "bytes/key")
+		runtime.KeepAlive(s)
+	}
+}
+
+func BenchmarkStateCheckAdd(b *testing.B) {
+	s := New(Config{})
+	base := int64(1_700_000_000)
+	i := uint64(0)
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		k := i * 0x9E3779B97F4A7C15
+		if s.Check(k, k>>1, base+int64(i%86400)) == Unique {
+			s.Add(k, k>>1, base+int64(i%86400))
+		}
+	}
+}

@@ -1,0 +1,107 @@
+package windowing
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vigia-observatory/vigia/internal/wire"
+
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+var t0 = time.Date(2023, 8, 14, 0, 0, 0, 0, time.UTC).Unix()
+
+func ev(at, wm int64, count uint32) *wire.CleanEvent {
+	return &wire.CleanEvent{PointID: "pan-lajas-blancas", PointCountry: "PAN", Type: schemas.Crossing,
+		Role: schemas.Transit, Nationality: "VEN", OccurredAt: at, Watermark: wm, Count: count}
+}
+
+func collect(a *Aggregator) map[Key]Row {
+	out := map[Key]Row{}
+	a.Flush(func(r Row) { out[r.Key] = r })
+	return out
+}
+
+func TestHourlyAndDailyCounts(t *testing.T) {
+	a := New(Config{AllowedLateness: time.Hour})
+	a.Add(ev(t0+10, t0, 2), 0)
+	a.Add(ev(t0+3599, t0, 1), 1)
+	a.Add(ev(t0+3600, t0, 5), 2)
+	rows := collect(a)
+	h0 := Key{Resolution: Hour, Start: t0, PointID: "pan-lajas-blancas", PointCountry: "PAN", Type: schemas.Crossing, Role: schemas.Transit, Nationality: "VEN"}
+	h1, d := h0, h0
+	h1.Start = t0 + 3600
+	d.Resolution = Day
+	if rows[h0].Persons != 3 || rows[h0].Events != 2 || rows[h1].Persons != 5 || rows[d].Persons != 8 || rows[d].Events != 3 {
+		t.Fatalf("rows %+v", rows)
+	}
+	if len(collect(a)) != 0 {
+		t.Fatal("clean windows emitted again")
+	}
+}
+
+func TestLateAndTooLate(t *testing.T) {
+	a := New(Config{AllowedLateness: time.Hour})
+	a.Add(ev(t0+100, t0, 1), 0)
+	collect(a)
+	// The watermark passes the first hour's end but not its lateness: a late event re-emits
+	// the hour with a higher version (more events).
+	a.Add(ev(t0+2*3600, t0+3600+1800, 1), 1)
+	a.Add(ev(t0+200, t0+3600+1800, 1), 2)
+	if a.Late != 1 {
+		t.Fatalf("late = %d", a.Late)
+	}
+	rows := collect(a)
+	h0 := Key{Resolution: Hour, Start: t0, PointID: "pan-lajas-blancas", PointCountry: "PAN", Type: schemas.Crossing, Role: schemas.Transit, Nationality: "VEN"}
+	if rows[h0].Events != 2 {
+		t.Fatalf("late event did not re-emit its hour: %+v", rows[h0])
+	}
+	// Beyond the lateness, the hour is closed and forgotten; the event is too late for it,
+	// but the day is still open and counts it.
+	a.Add(ev(t0+5*3600, t0+3*3600, 1), 3)
+	collect(a)
+	a.Add(ev(t0+300, t0+3*3600, 1), 4)
+	if a.TooLate[Hour] != 1 || a.TooLate[Day] != 0 {
+		t.Fatalf("too late %+v", a.TooLate)
+	}
+}
+
+func TestSafeOffsetHoldsOpenWindows(t *testing.T) {
+	a := New(Config{AllowedLateness: time.Hour})
+	a.Add(ev(t0+10, t0, 1), 7)
+	a.Add(ev(t0+4000, t0, 1), 8)
+	if got := a.SafeOffset(9); got != 7 {
+		t.Fatalf("safe offset %d, want 7", got)
+	}
+	// Once every window is closed, the next offset is safe.
+	a.Advance(t0 + 3*86400)
+	collect(a)
+	if got := a.SafeOffset(9); got != 9 || a.Open() != 0 {
+		t.Fatalf("safe offset %d with %d open", got, a.Open())
+	}
+}
+
+func TestDailyWindowsFollowThePointsDay(t *testing.T) {
+	tz, _ := time.LoadLocation("America/Tegucigalpa") // UTC-6
+	a := New(Config{Zone: func(string) *time.Location { return tz }})
+	// 2023-08-14 23:30 local is 2023-08-15 05:30 UTC: it belongs to the local 14th.
+	at := time.Date(2023, 8, 14, 23, 30, 0, 0, tz).Unix()
+	a.Add(ev(at, at, 1), 0)
+	for k := range collect(a) {
+		if k.Resolution == Day && k.Start != time.Date(2023, 8, 14, 0, 0, 0, 0, tz).Unix() {
+			t.Fatalf("day starts at %v", time.Unix(k.Start, 0).In(tz))
+		}
+	}
+}
+
+func BenchmarkAdd(b *testing.B) {
+	a := New(Config{})
+	e := ev(t0, t0, 1)
+	b.ReportAllocs()
+	i := int64(0)
+	for b.Loop() {
+		i++
+		e.OccurredAt = t0 + i%86400
+		a.Add(e, i)
+	}
+}

@@ -1,0 +1,95 @@
+// Package notify is the notify stage: one consumer group of vigia.alerts per ministry route
+// (notify-<route>), delivering each matching alert change once through the route's sender and
+// committing only what was delivered or given up on.
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+	"golang.org/x/time/rate"
+
+	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/schemas"
+	"github.com/vigia-observatory/vigia/sinks/notifier"
+)
+
+// Stage delivers the changes of vigia.alerts to one route. Each route runs as its own
+// consumer group, so a dead route holds up only itself, and a restart resumes each route
+// right after the last change it delivered or gave up on: a change is never lost between
+// the alerts topic and a ministry, and a replay carries the same idempotency key.
+type Stage struct {
+	route   notifier.Route
+	limiter *rate.Limiter
+	// Outcome is told of each delivery: "sent" or "failed" (after every retry; the change
+	// stays in vigia.alerts and the alerts table).
+	outcome func(route, outcome string)
+	log     zerolog.Logger
+}
+
+// New prepares a route's stage; outcome may be nil.
+func New(r notifier.Route, log zerolog.Logger, outcome func(route, outcome string)) *Stage {
+	per := r.PerMinute
+	if per <= 0 {
+		per = 10
+	}
+	if outcome == nil {
+		outcome = func(string, string) {}
+	}
+	if r.MaxAge <= 0 {
+		r.MaxAge = 7 * 24 * time.Hour
+	}
+	return &Stage{route: r, limiter: rate.NewLimiter(rate.Limit(float64(per)/60), per), outcome: outcome,
+		log: log.With().Str("route", r.Name).Logger()}
+}
+
+// Open implements stream.Handler.
+func (s *Stage) Open(_ context.Context, _ string, _ int, start int64) (stream.PartitionHandler, error) {
+	return &partition{s: s, next: start, sent: map[string]bool{}}, nil
+}
+
+type partition struct {
+	s    *Stage
+	next int64
+	sent map[string]bool // idempotency keys delivered by this owner: a re-read sends nothing
+}
+
+// Handle delivers the matching changes in order; it returns at the first change that could
+// not be attempted because the stage is stopping, so that change is delivered after a
+// restart.
+func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
+	for _, km := range msgs {
+		var c schemas.AlertChange
+		if err := json.Unmarshal(km.Value, &c); err != nil {
+			p.s.log.Error().Err(err).Int64("offset", km.Offset).Msg("alert record is not JSON; skipped")
+			p.next = km.Offset + 1
+			continue
+		}
+		m := notifier.Message{AlertChange: c}.WithText()
+		fresh := time.Since(c.ChangedAt) <= p.s.route.MaxAge
+		if key := m.IdempotencyKey(); fresh && p.s.route.Match.Matches(m) && !p.sent[key] {
+			if err := p.s.limiter.Wait(ctx); err != nil {
+				return p.next, err
+			}
+			err := p.s.route.Sender.Send(ctx, m)
+			if ctx.Err() != nil {
+				return p.next, ctx.Err()
+			}
+			if err != nil {
+				p.s.log.Error().Err(err).Str("alert", key).Msg("notification not delivered after every attempt")
+				p.s.outcome(p.s.route.Name, "failed")
+			} else {
+				p.sent[key] = true
+				p.s.outcome(p.s.route.Name, "sent")
+			}
+		}
+		p.next = km.Offset + 1
+	}
+	return p.next, nil
+}
+
+// Close implements stream.PartitionHandler.
+func (p *partition) Close(context.Context) int64 { return p.next }

@@ -1,0 +1,87 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/schemas"
+	"github.com/vigia-observatory/vigia/sinks/notifier"
+)
+
+// sender records the idempotency keys it delivered; with hang set it blocks until the
+// stage stops, as a ministry endpoint that never answers.
+type sender struct {
+	mu   sync.Mutex
+	keys []string
+	hang bool
+}
+
+func (s *sender) Send(ctx context.Context, m notifier.Message) error {
+	if s.hang {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keys = append(s.keys, m.IdempotencyKey())
+	return nil
+}
+
+func change(id string, version int, severity string, changed time.Time) kafka.Message {
+	b, _ := json.Marshal(schemas.AlertChange{Schema: schemas.AlertSchemaName, AlertID: id, Version: version,
+		State: "opened", Severity: severity, PointID: "pan-lajas-blancas", Country: "PAN", Role: "transit",
+		Type: "crossing", Population: "all", Resolution: "day", ChangedAt: changed})
+	return kafka.Message{Value: b}
+}
+
+// A dead route does not hold up a live one (each route is its own stage); a re-read change
+// is sent once; routing by country and severity; history is not news; a stopping stage does
+// not skip a change.
+func TestRouteStagesIsolateRoutes(t *testing.T) {
+	var outcomes sync.Map
+	count := func(route, outcome string) {
+		n, _ := outcomes.LoadOrStore(route+"/"+outcome, new(atomic.Int32))
+		n.(*atomic.Int32).Add(1)
+	}
+	open := func(r notifier.Route) *partition {
+		h, _ := New(r, zerolog.Nop(), count).Open(context.Background(), "vigia.alerts", 0, 0)
+		return h.(*partition)
+	}
+	now := time.Now()
+	records := []kafka.Message{change("a1", 1, "alert", now), change("a1", 1, "alert", now), change("a1", 2, "alert", now),
+		change("a2", 1, "warning", now), change("a3", 1, "alert", now.AddDate(0, 0, -30)), {Value: []byte("not json")}}
+	for i := range records {
+		records[i].Offset = int64(i)
+	}
+
+	dead, live, other := &sender{hang: true}, &sender{}, &sender{}
+	deadCtx, stopDead := context.WithCancel(context.Background())
+	deadDone := make(chan int64)
+	go func() {
+		next, _ := open(notifier.Route{Name: "dead", Match: notifier.Match{Country: []string{"PAN"}}, Sender: dead}).Handle(deadCtx, records)
+		deadDone <- next
+	}()
+	liveNext, err := open(notifier.Route{Name: "live", Match: notifier.Match{Country: []string{"PAN"}, MinSeverity: "alert"}, Sender: live}).Handle(context.Background(), records)
+	if err != nil || liveNext != 6 {
+		t.Fatalf("live route: next %d, err %v", liveNext, err)
+	}
+	otherNext, _ := open(notifier.Route{Name: "other-country", Match: notifier.Match{Country: []string{"HND"}}, Sender: other}).Handle(context.Background(), records)
+	if keys := strings.Join(live.keys, ","); keys != "a1-v1,a1-v2" || otherNext != 6 || len(other.keys) != 0 {
+		t.Fatalf("live route got %v while the dead route hangs; other route next %d, got %v", keys, otherNext, other.keys)
+	}
+	stopDead()
+	if next := <-deadDone; next != 0 {
+		t.Errorf("the stopped dead route committed past its undelivered change: next %d", next)
+	}
+	if n, _ := outcomes.Load("live/sent"); n == nil || n.(*atomic.Int32).Load() != 2 {
+		t.Errorf("sent outcomes: %v", n)
+	}
+}

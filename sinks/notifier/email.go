@@ -1,0 +1,64 @@
+package notifier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/wneessen/go-mail"
+)
+
+// Email sends messages over SMTP, Spanish first then English, to a ministry's addresses.
+type Email struct {
+	// Host and Port of the SMTP server. Required.
+	Host string
+	Port int
+	// Username and Password, when the server wants them (read from the environment).
+	Username, Password string
+	// TLS: "starttls" (required), "tls" (implicit) or "none" (a local relay). Default starttls.
+	TLS string
+	// From and To addresses. Required.
+	From string
+	To   []string
+}
+
+// Send delivers m as one e-mail.
+func (e *Email) Send(ctx context.Context, m Message) error {
+	if e.Host == "" || e.From == "" || len(e.To) == 0 {
+		return errors.New("email: Host, From and To are required")
+	}
+	msg := mail.NewMsg()
+	if err := msg.From(e.From); err != nil {
+		return fmt.Errorf("email: From %q: %w", e.From, err)
+	}
+	if err := msg.To(e.To...); err != nil {
+		return fmt.Errorf("email: To %v: %w", e.To, err)
+	}
+	msg.Subject(fmt.Sprintf("[Vigía %s] %s %s: %s %s / %s alert %s", strings.ToUpper(m.Severity), m.Country, m.PointName,
+		typesES[m.Type], statesES[m.State], m.Type, statesEN[m.State]))
+	msg.SetGenHeader("Idempotency-Key", m.IdempotencyKey())
+	msg.SetBodyString(mail.TypeTextPlain, m.TextES+"\n\n---\n\n"+m.TextEN+"\n")
+	opts := []mail.Option{mail.WithPort(e.Port)}
+	switch e.TLS {
+	case "", "starttls":
+		opts = append(opts, mail.WithTLSPolicy(mail.TLSMandatory))
+	case "tls":
+		opts = append(opts, mail.WithSSL())
+	case "none":
+		opts = append(opts, mail.WithTLSPolicy(mail.NoTLS))
+	default:
+		return fmt.Errorf("email: TLS %q must be starttls, tls or none", e.TLS)
+	}
+	if e.Username != "" {
+		opts = append(opts, mail.WithSMTPAuth(mail.SMTPAuthPlain), mail.WithUsername(e.Username), mail.WithPassword(e.Password))
+	}
+	c, err := mail.NewClient(e.Host, opts...)
+	if err != nil {
+		return fmt.Errorf("email: cannot use %s:%d: %w", e.Host, e.Port, err)
+	}
+	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
+		return fmt.Errorf("cannot e-mail alert %s via %s:%d: %w", m.IdempotencyKey(), e.Host, e.Port, err)
+	}
+	return nil
+}

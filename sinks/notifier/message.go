@@ -1,0 +1,62 @@
+// Package notify tells ministries about surge alerts: one message per alert lifecycle change,
+// in Spanish and English, through webhooks (signed) and e-mail, routed by country, role, type
+// and severity, each route on its own so a dead one does not hold up the others.
+package notifier
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vigia-observatory/vigia/schemas"
+)
+
+// Message is what a ministry receives for one lifecycle change of one alert: the change as
+// published on vigia.alerts (schemas.AlertChange, its fields at the top level of the JSON)
+// and its text in Spanish and English.
+type Message struct {
+	schemas.AlertChange
+	TextES string `json:"text_es"`
+	TextEN string `json:"text_en"`
+}
+
+// IdempotencyKey is the same for every delivery of one change, so a receiver that sees it
+// twice (a retry after a lost answer) acts once.
+func (m Message) IdempotencyKey() string { return fmt.Sprintf("%s-v%d", m.AlertID, m.Version) }
+
+var (
+	statesES = map[string]string{"opened": "ABIERTA", "updated": "ACTUALIZADA", "resolved": "RESUELTA"}
+	statesEN = map[string]string{"opened": "OPENED", "updated": "UPDATED", "resolved": "RESOLVED"}
+	sevES    = map[string]string{"watch": "vigilancia", "warning": "advertencia", "alert": "alerta"}
+	rolesES  = map[string]string{"origin": "origen", "transit": "tránsito", "destination": "destino"}
+	typesES  = map[string]string{"crossing": "cruces", "detention": "detenciones", "return": "retornos"}
+	typesEN  = map[string]string{"crossing": "crossings", "detention": "detentions", "return": "returns"}
+	popES    = map[string]string{"minors": " de menores", "unaccompanied": " de menores no acompañados"}
+	popEN    = map[string]string{"minors": " of minors", "unaccompanied": " of unaccompanied minors"}
+)
+
+// WithText fills the Spanish and English texts from the message's figures.
+func (m Message) WithText() Message {
+	where := m.PointName
+	if where == "" {
+		where = m.Country
+	} else {
+		where += " (" + m.Country + ")"
+	}
+	period := m.PeriodStart.UTC().Format("2006-01-02 15:04") + " – " + m.PeriodEnd.UTC().Format("2006-01-02 15:04") + " UTC"
+	whoES, whoEN := typesES[m.Type]+popES[m.Population], typesEN[m.Type]+popEN[m.Population]
+	if m.Nationality != "" {
+		whoES += " de nacionalidad " + m.Nationality
+		whoEN += " of " + m.Nationality + " nationals"
+	}
+	var es, en strings.Builder
+	fmt.Fprintf(&es, "Alerta de flujo migratorio %s, nivel %s: %s en %s, punto de %s. Observado %.0f frente a %.0f esperado (x%.1f; umbral %.0f), periodo %s.",
+		statesES[m.State], sevES[m.Severity], whoES, where, rolesES[m.Role], m.Observed, m.Expected, m.Factor, m.Upper, period)
+	fmt.Fprintf(&en, "Migration flow alert %s, level %s: %s at %s, %s point. Observed %.0f against %.0f expected (x%.1f; threshold %.0f), period %s.",
+		statesEN[m.State], m.Severity, whoEN, where, m.Role, m.Observed, m.Expected, m.Factor, m.Upper, period)
+	if m.Dashboard != "" {
+		fmt.Fprintf(&es, " Tablero: %s", m.Dashboard)
+		fmt.Fprintf(&en, " Dashboard: %s", m.Dashboard)
+	}
+	m.TextES, m.TextEN = es.String(), en.String()
+	return m
+}

@@ -1,0 +1,45 @@
+package notifier
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Sender delivers one message (Webhook, Email).
+type Sender interface {
+	Send(ctx context.Context, m Message) error
+}
+
+// Match selects the alerts of a route; an empty list matches everything.
+type Match struct {
+	Country     []string `yaml:"country"`      // ISO 3166-1 alpha-3 codes
+	Role        []string `yaml:"role"`         // origin, transit, destination
+	Type        []string `yaml:"type"`         // crossing, detention, return
+	MinSeverity string   `yaml:"min_severity"` // watch, warning or alert; default warning
+}
+
+var severityRank = map[string]int{"watch": 1, "warning": 2, "alert": 3}
+
+// Matches reports whether the route takes m.
+func (mt Match) Matches(m Message) bool {
+	min := mt.MinSeverity
+	if min == "" {
+		min = "warning"
+	}
+	any := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+	return any(mt.Country, m.Country) && any(mt.Role, m.Role) && any(mt.Type, m.Type) &&
+		severityRank[m.Severity] >= severityRank[min]
+}
+
+// Route sends the matching alerts to one ministry.
+type Route struct {
+	Name   string
+	Match  Match
+	Sender Sender
+	// PerMinute limits deliveries; more wait their turn, none is dropped. Default 10.
+	PerMinute int
+	// MaxAge skips changes decided longer ago than this (a route added today is not sent a
+	// year of history; they stay in the alerts table). Default 7 days.
+	MaxAge time.Duration
+}
