@@ -18,6 +18,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
@@ -138,8 +139,7 @@ func alertRecord(id, point string, at time.Time, n int) kafka.Message {
 }
 
 func send(b *testing.B, cfg config.Config, msgs []kafka.Message) {
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Topic: topics.Names{Prefix: cfg.Kafka.TopicPrefix}.Raw("hn-inm"),
-		RequiredAcks: kafka.RequireAll, Balancer: &kafka.RoundRobin{}, BatchTimeout: time.Millisecond}
+	w := publisher(b, cfg).Writer(kclient.WriterConfig{Topic: topics.Names{Prefix: cfg.Kafka.TopicPrefix}.Raw("hn-inm"), BatchTimeout: time.Millisecond})
 	defer w.Close()
 	if err := w.WriteMessages(context.Background(), msgs...); err != nil {
 		b.Fatal(err)

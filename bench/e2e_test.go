@@ -21,6 +21,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
 )
@@ -94,21 +95,20 @@ func BenchmarkBaselineKafkaRoundTrip(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
 		cfg := testenv.Config(b)
-		testenv.Kafka(b, cfg)
+		kc := publisher(b, cfg)
 		topic := cfg.Kafka.TopicPrefix + ".baseline"
 		ctx := context.Background()
-		if err := topics.Ensure(ctx, cfg.Kafka.Brokers, topics.Spec{Name: topic, Partitions: 1, ReplicationFactor: 1}); err != nil {
+		if err := kc.EnsureTopics(ctx, kclient.TopicSpec{Name: topic, Partitions: 1, ReplicationFactor: 1}); err != nil {
 			b.Fatal(err)
 		}
 		b.StartTimer()
 		start := time.Now()
-		w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Topic: topic, RequiredAcks: kafka.RequireAll,
-			BatchSize: 10000, BatchBytes: 16 << 20, BatchTimeout: 2 * time.Millisecond, Compression: kafka.Lz4}
+		w := kc.Writer(kclient.WriterConfig{Topic: topic, BatchSize: 10000, BatchBytes: 16 << 20})
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Kafka.Brokers, Topic: topic, Partition: 0, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond})
+			r := kc.Reader(kafka.ReaderConfig{Topic: topic, Partition: 0, MaxBytes: 8 << 20, MaxWait: 50 * time.Millisecond})
 			defer r.Close()
 			for i := 0; i < len(recs); i++ {
 				if _, err := r.FetchMessage(ctx); err != nil {
@@ -134,15 +134,14 @@ func BenchmarkBaselineKafkaRoundTrip(b *testing.B) {
 
 func ensureRaw(b *testing.B, cfg config.Config) {
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	if err := topics.Ensure(context.Background(), cfg.Kafka.Brokers, topics.Spec{Name: names.Raw("hn-inm"), Partitions: 6, ReplicationFactor: 1}); err != nil {
+	if err := publisher(b, cfg).EnsureTopics(context.Background(), kclient.TopicSpec{Name: names.Raw("hn-inm"), Partitions: 6, ReplicationFactor: 1}); err != nil {
 		b.Fatal(err)
 	}
 }
 
 func publish(b *testing.B, cfg config.Config, recs [][]byte) {
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Topic: names.Raw("hn-inm"), RequiredAcks: kafka.RequireAll,
-		Balancer: &kafka.RoundRobin{}, BatchSize: 10000, BatchBytes: 16 << 20, BatchTimeout: 2 * time.Millisecond, Compression: kafka.Lz4}
+	w := publisher(b, cfg).Writer(kclient.WriterConfig{Topic: names.Raw("hn-inm"), BatchSize: 10000, BatchBytes: 16 << 20})
 	defer w.Close()
 	for i := 0; i < len(recs); i += 10000 {
 		msgs := make([]kafka.Message, 0, 10000)
@@ -203,7 +202,7 @@ func newProbes() *probes { return &probes{sent: map[string]time.Time{}} }
 // 30s) for the probes already sent to become queryable.
 func (p *probes) run(b *testing.B, cfg config.Config, conn driver.Conn) (stop func()) {
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Topic: names.Raw("hn-inm"), RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
+	w := publisher(b, cfg).Writer(kclient.WriterConfig{Topic: names.Raw("hn-inm"), BatchTimeout: time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -284,4 +283,11 @@ func envOr(k, def string) string {
 		return v
 	}
 	return def
+}
+
+// publisher is the benchmarks' agency-side client: the one client layer, with lz4 as a
+// publisher on another machine would use; closed when the benchmark ends.
+func publisher(b *testing.B, cfg config.Config) *kclient.Client {
+	cfg.Kafka.Compression = "lz4"
+	return testenv.Kafka(b, cfg)
 }

@@ -8,7 +8,7 @@ import (
 
 // alertsBoard lists open and recent surge alerts, each linking to its point.
 func alertsBoard(s Settings) *dashboard.DashboardBuilder {
-	return base("vigia-alerts", "Vigía — Alertas de flujo / Surge alerts", s).
+	return base(AlertsUID, "Vigía — Alertas de flujo / Surge alerts", s).
 		WithVariable(dashboard.NewQueryVariableBuilder("country").
 			Label("País / Country").
 			Datasource(datasource).
@@ -30,7 +30,7 @@ func alertsBoard(s Settings) *dashboard.DashboardBuilder {
 				ORDER BY indexOf(['watch', 'warning', 'alert'], severity) DESC, factor DESC`)).
 			OverrideByName("alert_id", []dashboard.DynamicConfigValue{{Id: "links", Value: []map[string]any{{
 				"title": "Detalle del punto / Point detail",
-				"url":   "/d/vigia-point/point-detail?var-point=${__data.fields.point_id}&var-type=${__data.fields.type}&var-role=${__data.fields.role}&${__url_time_range}",
+				"url":   "/d/" + PointUID + "/point-detail?var-point=${__data.fields.point_id}&var-type=${__data.fields.type}&var-role=${__data.fields.role}&${__url_time_range}",
 			}}}})).
 		WithPanel(timeseries.NewPanelBuilder().
 			Title("Cambios de alertas por día / Alert changes per day").

@@ -12,7 +12,7 @@ const pointFilter = `point_id = '${point}' AND type = '${type}' AND role = '${ro
 // pointDetail is one point: hourly and daily counts, the detector's expected band and the
 // alerts as annotations. Alert messages link here with the point, type and role set.
 func pointDetail(s Settings) *dashboard.DashboardBuilder {
-	return base("vigia-point", "Vigía — Detalle de punto / Point detail", s).
+	return base(PointUID, "Vigía — Detalle de punto / Point detail", s).
 		WithVariable(dashboard.NewQueryVariableBuilder("point").
 			Label("Punto / Point").
 			Datasource(datasource).

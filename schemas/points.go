@@ -27,6 +27,8 @@ type Point struct {
 	Longitude float64
 	TimeZone  string // IANA
 	Source    string
+	// Location is TimeZone loaded once (LoadLocation parses tzdata on every call).
+	Location *time.Location
 }
 
 // PointKinds lists the allowed values of Point.Kind.
@@ -104,7 +106,7 @@ func parsePoint(rec []string) (*Point, error) {
 	if p.Longitude, err = strconv.ParseFloat(rec[5], 64); err != nil || p.Longitude < -180 || p.Longitude > 180 {
 		return nil, fmt.Errorf("point %s: longitude %q is not a number in -180..180", p.ID, rec[5])
 	}
-	if _, err := time.LoadLocation(p.TimeZone); err != nil {
+	if p.Location, err = time.LoadLocation(p.TimeZone); err != nil {
 		return nil, fmt.Errorf("point %s: time zone %q: %w", p.ID, p.TimeZone, err)
 	}
 	return p, nil
@@ -115,6 +117,34 @@ func parsePoint(rec []string) (*Point, error) {
 func (ps *Points) Lookup(id string) (*Point, bool) {
 	p, ok := ps.byID[id]
 	return p, ok
+}
+
+// Zone is the time zone of a point (its daily windows are its local days); UTC for an id
+// the registry does not hold.
+func (ps *Points) Zone(id string) *time.Location {
+	if p, ok := ps.byID[id]; ok {
+		return p.Location
+	}
+	return time.UTC
+}
+
+// CountryZones are the distinct time zones of a country's points, in file order.
+func (ps *Points) CountryZones(country string) []*time.Location {
+	var out []*time.Location
+	for _, p := range ps.order {
+		if p.Country == country && !slices.Contains(out, p.Location) {
+			out = append(out, p.Location)
+		}
+	}
+	return out
+}
+
+// Name is a point's name, or its id when the registry does not hold it.
+func (ps *Points) Name(id string) string {
+	if p, ok := ps.byID[id]; ok {
+		return p.Name
+	}
+	return id
 }
 
 // All returns the points in file order.

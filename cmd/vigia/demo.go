@@ -16,7 +16,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigia-observatory/vigia/internal/config"
-	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/internal/kclient"
+	"github.com/vigia-observatory/vigia/internal/pipeline"
 	"github.com/vigia-observatory/vigia/producers/replay"
 	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
@@ -89,7 +90,9 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 
 	pctx, stopPipeline := context.WithCancel(context.Background()) // stopped last, after the view
 	piped := make(chan error, 1)
-	go func() { piped <- runPipeline(pctx, cfg, allStages, environ, newLogger("info", logFile)) }()
+	go func() {
+		piped <- pipeline.Run(pctx, pipeline.Options{Config: cfg, Environ: environ, Log: newLogger("info", logFile)})
+	}()
 	defer func() {
 		stopPipeline()
 		if err := <-piped; err != nil {
@@ -120,10 +123,15 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 
 // resetDemo empties the demo's topics and database, then migrates and loads the points.
 func resetDemo(ctx context.Context, cfg config.Config) (driver.Conn, error) {
-	if err := topics.Reachable(ctx, cfg.Kafka.Brokers); err != nil {
+	kc, err := kclient.New(cfg.Kafka.Client())
+	if err != nil {
+		return nil, err
+	}
+	defer kc.Close()
+	if err := kc.Reachable(ctx); err != nil {
 		return nil, fmt.Errorf("%w (make services starts Kafka and ClickHouse)", err)
 	}
-	if err := topics.DeleteWithPrefix(ctx, cfg.Kafka.Brokers, cfg.Kafka.TopicPrefix); err != nil {
+	if err := kc.DeleteTopicsWithPrefix(ctx, cfg.Kafka.TopicPrefix); err != nil {
 		return nil, err
 	}
 	conn, err := chsink.Open(ctx, cfg.ClickHouse)

@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/common/model"
 
 	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/pipeline"
 )
 
 // demoView is the demo's live terminal view: events per second per stage, the DLQ by reason,
@@ -201,7 +202,7 @@ func (v *demoView) draw(done bool) {
 
 func (v *demoView) rateLine() string {
 	var parts []string
-	for _, s := range allStages {
+	for _, s := range pipeline.Stages() {
 		if r, ok := v.rates[s]; ok {
 			parts = append(parts, fmt.Sprintf("%s %.0f", s, r))
 		}

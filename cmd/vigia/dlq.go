@@ -13,8 +13,8 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/dlq"
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/secrets"
-	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
 	"github.com/vigia-observatory/vigia/schemas"
 )
@@ -85,13 +85,18 @@ func readDLQ(ctx context.Context, g *globals, o dlqOpts) (config.Config, []dlq.R
 		f.Since = time.Now().Add(-o.since)
 	}
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	n, err := topics.Partitions(ctx, cfg.Kafka.Brokers, names.DLQ())
+	kc, err := kclient.New(cfg.Kafka.Client())
+	if err != nil {
+		return cfg, nil, err
+	}
+	defer kc.Close()
+	n, err := kc.Partitions(ctx, names.DLQ())
 	if err != nil {
 		return cfg, nil, err
 	}
 	var recs []dlq.Record
 	for p := 0; p < n; p++ {
-		_, err := stream.ReadRange(ctx, cfg.Kafka.Brokers, names.DLQ(), p, f.Since, func(m kafka.Message) error {
+		_, err := kc.ReadRange(ctx, names.DLQ(), p, f.Since, func(m kafka.Message) error {
 			r, err := dlq.Parse(m)
 			if err == nil && f.Match(r) {
 				recs = append(recs, r)
@@ -132,7 +137,12 @@ func showDLQ(cmd *cobra.Command, g *globals, o dlqOpts) error {
 		return err
 	}
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: cfg.Kafka.Brokers, Topic: names.DLQ(), Partition: o.partition, MaxWait: 200 * time.Millisecond})
+	kc, err := kclient.New(cfg.Kafka.Client())
+	if err != nil {
+		return err
+	}
+	defer kc.Close()
+	r := kc.Reader(kafka.ReaderConfig{Topic: names.DLQ(), Partition: o.partition, MaxWait: 200 * time.Millisecond})
 	defer r.Close()
 	if err := r.SetOffset(o.offset); err != nil {
 		return fmt.Errorf("cannot seek %s[%d] to %d: %w", names.DLQ(), o.partition, o.offset, err)
@@ -190,7 +200,12 @@ func replayDLQ(cmd *cobra.Command, g *globals, o dlqOpts) error {
 		fmt.Fprintf(out, "would replay %d record(s); %d skipped (not from an agency topic, or truncated)\n", len(msgs), skipped)
 		return nil
 	}
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), RequiredAcks: kafka.RequireAll, BatchTimeout: 5 * time.Millisecond}
+	kc, err := kclient.New(cfg.Kafka.Client())
+	if err != nil {
+		return err
+	}
+	defer kc.Close()
+	w := kc.Writer(kclient.WriterConfig{BatchTimeout: 5 * time.Millisecond})
 	defer w.Close()
 	if err := w.WriteMessages(cmd.Context(), msgs...); err != nil {
 		return fmt.Errorf("cannot re-publish: %w", err)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/segmentio/kafka-go"
 
+	"github.com/vigia-observatory/vigia/internal/kclient"
+	"github.com/vigia-observatory/vigia/internal/pipeline"
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
 )
@@ -19,7 +22,7 @@ import (
 // being unchanged, they are rejected again: the DLQ grows by exactly the replayed count).
 func TestDLQCommands(t *testing.T) {
 	cfg := testenv.Config(t)
-	testenv.Kafka(t, cfg)
+	kc := testenv.Kafka(t, cfg)
 	env := map[string]string{"VIGIA_PSEUDONYM_KEYS": "p:" + strings.Repeat("A", 43) + "=", "VIGIA_DLQ_KEYS": "d:" + strings.Repeat("B", 43) + "="}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -29,12 +32,14 @@ func TestDLQCommands(t *testing.T) {
 	cfg.Pipeline.Agencies = []string{"hn-inm"}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runPipeline(ctx, cfg, []string{"ingest"}, env, newLogger("error", &syncBuffer{})) }()
+	go func() {
+		done <- pipeline.Run(ctx, pipeline.Options{Config: cfg, Stages: []string{"ingest"}, Environ: env, Log: newLogger("error", &syncBuffer{})})
+	}()
 	defer func() { cancel(); <-done }()
 
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	waitTopic(t, cfg.Kafka.Brokers, names.Raw("hn-inm"))
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Topic: names.Raw("hn-inm"), RequiredAcks: kafka.RequireAll, BatchTimeout: time.Millisecond}
+	testenv.Eventually(t, 30*time.Second, func() error { _, err := kc.Partitions(context.Background(), names.Raw("hn-inm")); return err })
+	w := kc.Writer(kclient.WriterConfig{Topic: names.Raw("hn-inm"), BatchTimeout: time.Millisecond})
 	defer w.Close()
 	rec := func(id, point, typ string) kafka.Message {
 		return kafka.Message{Value: []byte(`{"schema_version":1,"event_id":"` + id + `","agency":"hn-inm","type":"` + typ +
@@ -44,18 +49,18 @@ func TestDLQCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	dlqCount := func(want int) []kafka.Message {
-		e := &e2e{t: t, cfg: cfg}
-		deadline := time.Now().Add(60 * time.Second)
-		for {
-			msgs := e.readTopic(names.DLQ())
-			if len(msgs) >= want || time.Now().After(deadline) {
-				if len(msgs) != want {
-					t.Fatalf("DLQ holds %d records, want %d", len(msgs), want)
-				}
-				return msgs
+		e := &e2e{t: t, cfg: cfg, kafka: kc}
+		var msgs []kafka.Message
+		testenv.Eventually(t, 60*time.Second, func() error {
+			if msgs = e.readTopic(names.DLQ()); len(msgs) < want {
+				return fmt.Errorf("DLQ holds %d records, want %d", len(msgs), want)
 			}
-			time.Sleep(200 * time.Millisecond)
+			return nil
+		})
+		if len(msgs) != want {
+			t.Fatalf("DLQ holds %d records, want %d", len(msgs), want)
 		}
+		return msgs
 	}
 	msgs := dlqCount(3)
 
@@ -80,17 +85,6 @@ func TestDLQCommands(t *testing.T) {
 	if _, errs, code := run(t, "dlq", "list", "--reason", "nonsense"); code != 2 || !strings.Contains(errs, "not a reason code") {
 		t.Fatalf("bad --reason: %d %s", code, errs)
 	}
-}
-
-func waitTopic(t *testing.T, brokers []string, topic string) {
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		if _, err := topics.Partitions(context.Background(), brokers, topic); err == nil {
-			return
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-	t.Fatalf("topic %s never appeared", topic)
 }
 
 func regexpMatch(s, re string) bool { return regexp.MustCompile(re).MatchString(s) }

@@ -213,7 +213,7 @@ func (e *e2e) dumpTable(table string) string {
 	return b.String()
 }
 
-// waitWindows polls until the windows table matches or the timeout passes (windows are
+// waitWindows waits until the windows table holds every person of the dataset (windows are
 // flushed on an interval, after the events).
 func (e *e2e) waitWindows(timeout time.Duration) {
 	e.t.Helper()
@@ -221,15 +221,7 @@ func (e *e2e) waitWindows(timeout time.Duration) {
 	for _, w := range e.ds.windows {
 		total += w.persons
 	}
-	deadline := time.Now().Add(timeout)
-	query := "SELECT sum(persons) FROM " + e.cfg.ClickHouse.Database + ".windows FINAL"
-	var got uint64
-	for time.Now().Before(deadline) {
-		if err := e.conn.QueryRow(context.Background(), query).Scan(&got); err == nil && got == total {
-			return
-		}
-		time.Sleep(300 * time.Millisecond)
-	}
+	e.waitFor("persons in windows", "SELECT sum(persons) FROM "+e.cfg.ClickHouse.Database+".windows FINAL", total, timeout)
 }
 
 func newScanTarget(t reflect.Type) any { return reflect.New(t).Interface() }

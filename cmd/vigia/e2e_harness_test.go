@@ -22,7 +22,8 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/config"
-	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/internal/kclient"
+	"github.com/vigia-observatory/vigia/internal/pipeline"
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
 )
@@ -35,6 +36,7 @@ type e2e struct {
 	env      map[string]string
 	ds       *dataset
 	conn     driver.Conn
+	kafka    *kclient.Client
 	logs     *syncBuffer
 	metrics  []string               // /metrics addresses of the processes started
 	procLogs map[string]*syncBuffer // each process's own log
@@ -74,16 +76,16 @@ func newRig(t *testing.T, agencies ...string) *e2e {
 	key := func(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32)) }
 	e := &e2e{t: t, cfg: cfg, logs: &syncBuffer{}, procLogs: map[string]*syncBuffer{},
 		env: map[string]string{"VIGIA_PSEUDONYM_KEYS": "p1:" + key(3), "VIGIA_DLQ_KEYS": "d1:" + key(4)}}
-	testenv.Kafka(t, cfg)
+	e.kafka = testenv.Kafka(t, cfg)
 	e.conn = testenv.ClickHouse(t, cfg)
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	var specs []topics.Spec
+	var specs []kclient.TopicSpec
 	for _, a := range cfg.Pipeline.Agencies {
-		specs = append(specs, topics.Spec{Name: names.Raw(a), Partitions: cfg.Kafka.Partitions, ReplicationFactor: 1})
+		specs = append(specs, kclient.TopicSpec{Name: names.Raw(a), Partitions: cfg.Kafka.Partitions, ReplicationFactor: 1})
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	if err := topics.Ensure(ctx, cfg.Kafka.Brokers, specs...); err != nil {
+	if err := e.kafka.EnsureTopics(ctx, specs...); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -106,7 +108,9 @@ func (e *e2e) runInProcess() (stop func()) {
 	e.metrics = append(e.metrics, cfg.Metrics.Listen)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- runPipeline(ctx, cfg, allStages, e.env, newLogger("info", e.logs)) }()
+	go func() {
+		done <- pipeline.Run(ctx, pipeline.Options{Config: cfg, Environ: e.env, Log: newLogger("info", e.logs)})
+	}()
 	var once sync.Once
 	return func() {
 		once.Do(func() { e.stopInProcess(cancel, done) })
@@ -204,8 +208,7 @@ func (p prefixWriter) Write(b []byte) (int, error) {
 
 func (e *e2e) publish(pubs []pub) {
 	e.t.Helper()
-	w := &kafka.Writer{Addr: kafka.TCP(e.cfg.Kafka.Brokers...), RequiredAcks: kafka.RequireAll,
-		BatchSize: 1000, BatchTimeout: 5 * time.Millisecond, BatchBytes: 8 << 20}
+	w := e.kafka.Writer(kclient.WriterConfig{BatchTimeout: 5 * time.Millisecond})
 	defer w.Close()
 	names := topics.Names{Prefix: e.cfg.Kafka.TopicPrefix}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
@@ -224,15 +227,16 @@ func (e *e2e) publish(pubs []pub) {
 // waitFor polls a ClickHouse count until it reaches want.
 func (e *e2e) waitFor(what, query string, want uint64, timeout time.Duration) {
 	e.t.Helper()
-	deadline := time.Now().Add(timeout)
-	var got uint64
-	for time.Now().Before(deadline) {
-		if err := e.conn.QueryRow(context.Background(), query).Scan(&got); err == nil && got >= want {
-			return
+	testenv.Eventually(e.t, timeout, func() error {
+		var got uint64
+		if err := e.conn.QueryRow(context.Background(), query).Scan(&got); err != nil {
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		time.Sleep(300 * time.Millisecond)
-	}
-	e.t.Fatalf("%s: %d after %s, want %d", what, got, timeout, want)
+		if got < want {
+			return fmt.Errorf("%s: %d, want %d", what, got, want)
+		}
+		return nil
+	})
 }
 
 func (e *e2e) eventsQuery() string {
@@ -253,13 +257,13 @@ func (e *e2e) readTopic(name string) []kafka.Message {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	n, err := topics.Partitions(ctx, e.cfg.Kafka.Brokers, name)
+	n, err := e.kafka.Partitions(ctx, name)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	var out []kafka.Message
 	for p := 0; p < n; p++ {
-		if _, err := stream.ReadRange(ctx, e.cfg.Kafka.Brokers, name, p, time.Unix(0, 0), func(m kafka.Message) error {
+		if _, err := e.kafka.ReadRange(ctx, name, p, time.Unix(0, 0), func(m kafka.Message) error {
 			out = append(out, m)
 			return nil
 		}); err != nil {

@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/producers/publish"
 )
 
@@ -51,7 +53,14 @@ func TestPublishExamples(t *testing.T) {
 	}
 	db := e.cfg.ClickHouse.Database
 	e.waitFor("the good records", "SELECT count() FROM "+db+".events FINAL WHERE agency = 'hn-inm'", 10, 2*time.Minute)
-	time.Sleep(2 * time.Second) // the second round's repeats had every chance to land too
+	// The second round's ten records are all exact repeats: once dedup has dropped them all,
+	// nothing more can land.
+	testenv.Eventually(t, time.Minute, func() error {
+		if n := e.metric(`vigia_duplicates_total{kind="exact"}`); n < 10 {
+			return fmt.Errorf("%v of the second round's 10 repeats dropped", n)
+		}
+		return nil
+	})
 	var stored, rows, dlq uint64
 	_ = e.conn.QueryRow(context.Background(), "SELECT count() FROM "+db+".events FINAL").Scan(&stored)
 	_ = e.conn.QueryRow(context.Background(), "SELECT count() FROM "+db+".dlq_records").Scan(&dlq)

@@ -230,10 +230,12 @@ func (e *e2e) checkAlertDeliveries(h *hook, mail *testenv.SMTPServer, changes []
 			want = append(want, fmt.Sprintf("%s-v%d", c.AlertID, c.Version))
 		}
 	}
-	deadline := time.Now().Add(30 * time.Second)
-	for len(h.messages()) < len(want) && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
+	testenv.Eventually(e.t, 30*time.Second, func() error {
+		if n := len(h.messages()); n < len(want) {
+			return fmt.Errorf("the webhook received %d of %d changes", n, len(want))
+		}
+		return nil
+	})
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if len(h.bad) > 0 {

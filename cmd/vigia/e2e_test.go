@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"strings"
 	"syscall"
@@ -110,10 +111,12 @@ func TestClickHouseOutage(t *testing.T) {
 	e.waitFor("some events before the outage", e.eventsQuery(), e.expectedEvents(1)/5, 3*time.Minute)
 	proxy.Down()
 	e.publish(e.ds.phase1[half:])
-	time.Sleep(5 * time.Second)
-	if r := e.metric(`vigia_retries_total{reason="events",stage="clickhouse"}`) + e.metric(`vigia_retries_total{reason="windows",stage="clickhouse"}`); r == 0 {
-		t.Error("no insert was retried while ClickHouse was unreachable")
-	}
+	testenv.Eventually(t, time.Minute, func() error {
+		if r := e.metric(`vigia_retries_total{reason="events",stage="clickhouse"}`) + e.metric(`vigia_retries_total{reason="windows",stage="clickhouse"}`); r == 0 {
+			return errors.New("no insert was retried while ClickHouse was unreachable")
+		}
+		return nil
+	})
 	proxy.Up(t)
 	defer func() { // the pipeline's warnings explain a failure here
 		if t.Failed() || os.Getenv("VIGIA_E2E_VERBOSE") != "" {

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -11,12 +9,10 @@ import (
 	"time"
 
 	"github.com/segmentio/kafka-go"
-	"github.com/segmentio/kafka-go/sasl"
-	"github.com/segmentio/kafka-go/sasl/plain"
-	"github.com/segmentio/kafka-go/sasl/scram"
 	"github.com/spf13/cobra"
 
 	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/topics"
 	"github.com/vigia-observatory/vigia/producers/publish"
 	"github.com/vigia-observatory/vigia/schemas"
@@ -65,13 +61,13 @@ func runPublish(ctx context.Context, cfg config.Config, agency string, m *publis
 	if err != nil {
 		return publish.Summary{}, err
 	}
-	tr, err := kafkaTransport(cfg.Kafka)
+	kc, err := kclient.New(cfg.Kafka.Client())
 	if err != nil {
 		return publish.Summary{}, err
 	}
+	defer kc.Close()
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	w := &kafka.Writer{Addr: kafka.TCP(cfg.Kafka.Brokers...), Transport: tr, RequiredAcks: kafka.RequireAll,
-		Balancer: &kafka.RoundRobin{}, BatchTimeout: 5 * time.Millisecond, AllowAutoTopicCreation: false}
+	w := kc.Writer(kclient.WriterConfig{BatchTimeout: 5 * time.Millisecond})
 	defer w.Close()
 	pc := publish.Config{Agency: agency, Topic: names.Raw(agency), Mapping: m, Producer: w,
 		Validator: &schemas.Validator{Points: points, MaxCount: cfg.Validation.MaxCount, MaxClockSkew: cfg.Validation.MaxClockSkew}}
@@ -101,39 +97,4 @@ func byReason(m map[string]int) string {
 		return ""
 	}
 	return " (" + joinCounts(m, "%d") + ")"
-}
-
-// kafkaTransport is the connection of an agency's tool: SASL and TLS as configured.
-func kafkaTransport(k config.Kafka) (*kafka.Transport, error) {
-	tr := &kafka.Transport{DialTimeout: k.DialTimeout, ClientID: k.ClientID}
-	var mech sasl.Mechanism
-	var err error
-	switch k.SASLMechanism {
-	case "plain":
-		mech = plain.Mechanism{Username: k.SASLUsername, Password: k.SASLPassword}
-	case "scram-sha-256":
-		mech, err = scram.Mechanism(scram.SHA256, k.SASLUsername, k.SASLPassword)
-	case "scram-sha-512":
-		mech, err = scram.Mechanism(scram.SHA512, k.SASLUsername, k.SASLPassword)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("kafka.sasl_mechanism %s: %w", k.SASLMechanism, err)
-	}
-	tr.SASL = mech
-	if k.TLS {
-		tc := &tls.Config{MinVersion: tls.VersionTLS12}
-		if k.TLSCAFile != "" {
-			pem, err := os.ReadFile(k.TLSCAFile)
-			if err != nil {
-				return nil, fmt.Errorf("kafka.tls_ca_file: %w", err)
-			}
-			pool := x509.NewCertPool()
-			if !pool.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("kafka.tls_ca_file %s: no PEM certificate in it", k.TLSCAFile)
-			}
-			tc.RootCAs = pool
-		}
-		tr.TLS = tc
-	}
-	return tr, nil
 }

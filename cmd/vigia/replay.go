@@ -7,11 +7,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
 
 	"github.com/vigia-observatory/vigia/internal/config"
-	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
 	"github.com/vigia-observatory/vigia/producers/replay"
 )
@@ -58,17 +56,15 @@ func runReplay(ctx context.Context, cfg config.Config, o replayOpts, out io.Writ
 	if err != nil {
 		return replayResult{}, err
 	}
-	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	var specs []topics.Spec
+	var agencies []string
 	for _, s := range replay.Sources {
-		specs = append(specs, topics.Spec{Name: names.Raw(s.Agency), Partitions: cfg.Kafka.Partitions, ReplicationFactor: cfg.Kafka.ReplicationFactor})
+		agencies = append(agencies, s.Agency)
 	}
-	if err := topics.Ensure(ctx, cfg.Kafka.Brokers, specs...); err != nil {
+	w, closeW, err := rawWriter(ctx, cfg, agencies)
+	if err != nil {
 		return replayResult{}, err
 	}
-	w := stream.NewWriter(cfg.Kafka.Brokers, config.Compressions[cfg.Kafka.Compression])
-	w.Balancer = &kafka.RoundRobin{}
-	defer w.Close()
+	defer closeW()
 	month, monthPersons := "", 0
 	report := func(d replay.Day) {
 		if m := d.Date.Format("2006-01"); m != month {
@@ -80,7 +76,7 @@ func runReplay(ctx context.Context, cfg config.Config, o replayOpts, out io.Writ
 		monthPersons += d.Persons
 	}
 	began := time.Now()
-	recs, persons, err := replay.Run(ctx, w, names, days, o.daySeconds, report)
+	recs, persons, err := replay.Run(ctx, w, topics.Names{Prefix: cfg.Kafka.TopicPrefix}, days, o.daySeconds, report)
 	if month != "" {
 		fmt.Fprintf(out, "replayed %s: %d persons\n", month, monthPersons)
 	}

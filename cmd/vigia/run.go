@@ -9,6 +9,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+	"github.com/vigia-observatory/vigia/internal/pipeline"
 )
 
 func newRunCmd(g *globals) *cobra.Command {
@@ -30,14 +31,16 @@ Keys come from the environment only: VIGIA_PSEUDONYM_KEYS and VIGIA_DLQ_KEYS (or
 			if err != nil {
 				return err
 			}
-			sel, err := parseStages(stages)
+			sel, err := pipeline.ParseStages(stages)
 			if err != nil {
 				return err
 			}
 			log := newLogger(cfg.LogLevel, cmd.ErrOrStderr())
 			ctx := cmd.Context()
 			done := make(chan error, 1)
-			go func() { done <- runPipeline(ctx, cfg, sel, environ(), log) }()
+			go func() {
+				done <- pipeline.Run(ctx, pipeline.Options{Config: cfg, Stages: sel, Environ: environ(), Log: log})
+			}()
 			select {
 			case err := <-done:
 				return err

@@ -2,13 +2,16 @@ package main
 
 import (
 	"errors"
+	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/vigia-observatory/vigia/internal/testenv"
 )
 
 func TestAwaitStop(t *testing.T) {
@@ -31,18 +34,6 @@ func TestAwaitStop(t *testing.T) {
 	}
 }
 
-func TestParseStages(t *testing.T) {
-	if s, err := parseStages(nil); err != nil || len(s) != len(allStages) || s[len(s)-1] != "notify" {
-		t.Fatalf("default %v %v", s, err)
-	}
-	if s, err := parseStages([]string{"ingest,dedup", "dedup"}); err != nil || len(s) != 2 {
-		t.Fatalf("%v %v", s, err)
-	}
-	if _, err := parseStages([]string{"ingest,surge"}); err == nil {
-		t.Fatal("unknown stage accepted")
-	}
-}
-
 // vigia run without keys stops at once and says which variables to set.
 func TestRunWithoutKeysSaysWhatToSet(t *testing.T) {
 	t.Setenv("VIGIA_DLQ_KEYS", "")
@@ -60,4 +51,42 @@ func containsAll(s string, subs ...string) bool {
 		}
 	}
 	return true
+}
+
+// A stage that cannot start, or a stage that fails while the others run, stops `vigia run`
+// with a non-zero exit naming the stage (or the part) and the cause; the other stages stop
+// cleanly first.
+func TestRunFailsNamingTheStage(t *testing.T) {
+	cfg := testenv.Config(t)
+	testenv.Kafka(t, cfg)
+	t.Setenv("VIGIA_KAFKA_TOPIC_PREFIX", cfg.Kafka.TopicPrefix)
+	t.Setenv("VIGIA_PSEUDONYM_KEYS", "p:"+strings.Repeat("A", 43)+"=")
+	t.Setenv("VIGIA_DLQ_KEYS", "d:"+strings.Repeat("B", 43)+"=")
+	routes := filepath.Join(t.TempDir(), "routes.yaml")
+	if err := os.WriteFile(routes, []byte("routes:\n  - name: hn-sre\n    webhook:\n      url: https://ministry.example/hook\n      secret_env: NOT_SET_ANYWHERE\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string
+	}{
+		{"a stage with a bad routes file", map[string]string{"VIGIA_SURGE_ROUTES_FILE": routes, "VIGIA_METRICS_LISTEN": ""},
+			[]string{"cannot start stage notify", "routes[0] (hn-sre)", "NOT_SET_ANYWHERE"}},
+		{"a metrics address in use while ingest runs", map[string]string{"VIGIA_SURGE_ROUTES_FILE": "", "VIGIA_METRICS_LISTEN": busy.Addr().String()},
+			[]string{"cannot serve /metrics on " + busy.Addr().String()}},
+	} {
+		for k, v := range tc.env {
+			t.Setenv(k, v)
+		}
+		_, errs, code := run(t, "run", "--stage", "ingest,notify")
+		if code == 0 || !containsAll(errs, tc.want...) {
+			t.Errorf("%s: exit %d, stderr:\n%s\nwant it to contain %q", tc.name, code, errs, tc.want)
+		}
+	}
 }

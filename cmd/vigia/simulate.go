@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vigia-observatory/vigia/internal/config"
-	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
 	"github.com/vigia-observatory/vigia/producers/simulate"
 )
@@ -64,13 +63,11 @@ func runSimulate(ctx context.Context, cfg config.Config, o simulateOpts, out io.
 		return st, errors.New("--speed above 1 needs --seconds: the stream ends now, and starts that much event time before")
 	}
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	var specs []topics.Spec
-	for _, a := range simulate.Agencies() {
-		specs = append(specs, topics.Spec{Name: names.Raw(a), Partitions: cfg.Kafka.Partitions, ReplicationFactor: cfg.Kafka.ReplicationFactor})
-	}
-	if err := topics.Ensure(ctx, cfg.Kafka.Brokers, specs...); err != nil {
+	w, closeW, err := rawWriter(ctx, cfg, simulate.Agencies())
+	if err != nil {
 		return st, err
 	}
+	defer closeW()
 	began := time.Now()
 	start := began.Add(-time.Duration(o.seconds * o.speed * float64(time.Second)))
 	if o.speed <= 1 {
@@ -81,9 +78,6 @@ func runSimulate(ctx context.Context, cfg config.Config, o simulateOpts, out io.
 	if err != nil {
 		return st, err
 	}
-	w := stream.NewWriter(cfg.Kafka.Brokers, config.Compressions[cfg.Kafka.Compression])
-	w.Balancer = &kafka.RoundRobin{}
-	defer w.Close()
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	sent, bad, repeats := &st.sent, &st.malformed, &st.repeats

@@ -13,6 +13,7 @@ import (
 
 	"github.com/caarlos0/env/v11"
 	"github.com/goccy/go-yaml"
+	"github.com/vigia-observatory/vigia/internal/kclient"
 )
 
 // Config is the whole configuration of a vigia process.
@@ -138,16 +139,28 @@ type Kafka struct {
 	// measured on one machine, lz4 cost 10-15% of the pipeline's CPU for no gain on a local
 	// link; choose lz4 or zstd where bandwidth between brokers and stages is scarce.
 	Compression string `yaml:"compression" env:"COMPRESSION"`
-	// SASLMechanism authenticates `vigia publish` (an agency publishing into the
-	// observatory's cluster): none, plain, scram-sha-256 or scram-sha-512. Default none.
+	// SASLMechanism authenticates every connection (the stages, the admin calls, `dlq`,
+	// `publish`, `replay`, `simulate`, the demo): none, plain, scram-sha-256 or scram-sha-512.
+	// Default none.
 	SASLMechanism string `yaml:"sasl_mechanism" env:"SASL_MECHANISM"`
 	// SASLUsername for SASL. The password comes only from VIGIA_KAFKA_SASL_PASSWORD.
 	SASLUsername string `yaml:"sasl_username" env:"SASL_USERNAME"`
 	SASLPassword string `yaml:"-" env:"SASL_PASSWORD"`
-	// TLS encrypts `vigia publish`'s connections; TLSCAFile is a PEM file of the CA to trust
-	// (default: the system's). Default false.
+	// TLS encrypts every connection; TLSCAFile is a PEM file of the CA to trust (default: the
+	// system's). Default false.
 	TLS       bool   `yaml:"tls" env:"TLS"`
 	TLSCAFile string `yaml:"tls_ca_file" env:"TLS_CA_FILE"`
+	// TLSCertFile and TLSKeyFile (PEM) present a client certificate (mutual TLS). Default none.
+	TLSCertFile string `yaml:"tls_cert_file" env:"TLS_CERT_FILE"`
+	TLSKeyFile  string `yaml:"tls_key_file" env:"TLS_KEY_FILE"`
+}
+
+// Client is the configuration of the one Kafka client layer.
+func (k Kafka) Client() kclient.Config {
+	return kclient.Config{Brokers: k.Brokers, ClientID: k.ClientID, DialTimeout: k.DialTimeout,
+		Compression: Compressions[k.Compression],
+		SASL:        kclient.SASL{Mechanism: k.SASLMechanism, Username: k.SASLUsername, Password: k.SASLPassword},
+		TLS:         kclient.TLS{Enable: k.TLS, CAFile: k.TLSCAFile, CertFile: k.TLSCertFile, KeyFile: k.TLSKeyFile}}
 }
 
 // ClickHouse configures the storage server.

@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/metrics"
 )
 
@@ -38,8 +39,8 @@ type Handler interface {
 type Config struct {
 	// Stage names the stage in logs and metrics. Required.
 	Stage string
-	// Brokers are the seed brokers. Required.
-	Brokers []string
+	// Kafka is the cluster. Required.
+	Kafka *kclient.Client
 	// GroupID is the consumer group. Required.
 	GroupID string
 	// Topics returns the topics to consume; it is called again every TopicsRefresh so that
@@ -70,8 +71,8 @@ type Config struct {
 }
 
 func (c *Config) defaults() error {
-	if c.Stage == "" || len(c.Brokers) == 0 || c.GroupID == "" || c.Topics == nil {
-		return errors.New("stream: Stage, Brokers, GroupID and Topics are required")
+	if c.Stage == "" || c.Kafka == nil || c.GroupID == "" || c.Topics == nil {
+		return errors.New("stream: Stage, Kafka, GroupID and Topics are required")
 	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
@@ -118,8 +119,8 @@ func Run(ctx context.Context, cfg Config, h Handler) error {
 
 // runGroup runs one membership with a fixed topic list until ctx is done or the list changes.
 func runGroup(ctx context.Context, cfg Config, h Handler, topics []string, log zerolog.Logger) error {
-	cg, err := kafka.NewConsumerGroup(kafka.ConsumerGroupConfig{
-		ID: cfg.GroupID, Brokers: cfg.Brokers, Topics: topics, StartOffset: kafka.FirstOffset,
+	cg, err := cfg.Kafka.ConsumerGroup(kafka.ConsumerGroupConfig{
+		ID: cfg.GroupID, Topics: topics, StartOffset: kafka.FirstOffset,
 		SessionTimeout: cfg.SessionTimeout, HeartbeatInterval: cfg.SessionTimeout / 5,
 		RebalanceTimeout: cfg.CloseTimeout + 5*time.Second, JoinGroupBackoff: time.Second,
 		WatchPartitionChanges: true, PartitionWatchInterval: 10 * time.Second,

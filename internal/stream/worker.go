@@ -27,8 +27,8 @@ type worker struct {
 }
 
 func (w *worker) run(ctx context.Context) {
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: w.cfg.Brokers, Topic: w.topic, Partition: w.partition,
+	r := w.cfg.Kafka.Reader(kafka.ReaderConfig{
+		Topic: w.topic, Partition: w.partition,
 		MinBytes: 1, MaxBytes: w.cfg.MaxFetchBytes, MaxWait: w.cfg.BatchWait,
 		QueueCapacity: w.cfg.BatchSize,
 	})

@@ -6,7 +6,6 @@ import (
 	"hash/fnv"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/segmentio/kafka-go"
 )
@@ -16,31 +15,6 @@ import (
 type Producer interface {
 	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
 }
-
-// NewWriter returns a producer for any of Vigía's topics (the topic is set per message),
-// acknowledged by all in-sync replicas and partitioned by PointBalancer. WriteMessages returns
-// once every message is acknowledged, which is what the stages wait for before committing.
-func NewWriter(brokers []string, compression kafka.Compression) *kafka.Writer {
-	return &kafka.Writer{
-		Addr:         kafka.TCP(brokers...),
-		Balancer:     PointBalancer{},
-		RequiredAcks: kafka.RequireAll,
-		// kafka-go preallocates BatchSize messages for every partition batch: 10,000 cost
-		// 10% of the pipeline's CPU in zeroed memory; a stage batch spread over partitions
-		// holds a few hundred per partition.
-		BatchSize: 1000,
-		// Kafka refuses a record batch larger than the topic's max.message.bytes (broker
-		// default 1,048,588): a batch over it could never be delivered and would stall its
-		// stage, so batches stay under it.
-		BatchBytes:   MaxBatchBytes,
-		BatchTimeout: 2 * time.Millisecond,
-		MaxAttempts:  5,
-		Compression:  compression,
-	}
-}
-
-// MaxBatchBytes bounds a produced record batch, under the broker's default message limit.
-const MaxBatchBytes = 1_000_000
 
 // PointBalancer partitions by the part of the key before the first '/', the point id: the
 // dedup key "<point>/<fingerprint>" of vigia.anon and the key "<point>" of vigia.clean land on

@@ -15,7 +15,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/vigia-observatory/vigia/internal/config"
-	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )
 
@@ -41,22 +41,33 @@ func Config(t testing.TB) config.Config {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := topics.DeleteWithPrefix(ctx, cfg.Kafka.Brokers, cfg.Kafka.TopicPrefix); err != nil {
+		kc, err := kclient.New(cfg.Kafka.Client())
+		if err == nil {
+			defer kc.Close()
+			err = kc.DeleteTopicsWithPrefix(ctx, cfg.Kafka.TopicPrefix)
+		}
+		if err != nil {
 			t.Logf("testenv: %v", err)
 		}
 	})
 	return cfg
 }
 
-// Kafka checks the broker answers and returns its addresses.
-func Kafka(t testing.TB, cfg config.Config) []string {
+// Kafka checks the broker answers and returns a client of the one client layer, closed when
+// the test ends.
+func Kafka(t testing.TB, cfg config.Config) *kclient.Client {
 	t.Helper()
+	kc, err := kclient.New(cfg.Kafka.Client())
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	t.Cleanup(kc.Close)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := topics.Reachable(ctx, cfg.Kafka.Brokers); err != nil {
+	if err := kc.Reachable(ctx); err != nil {
 		t.Fatalf("integration test needs the Kafka broker: %v", err)
 	}
-	return cfg.Kafka.Brokers
+	return kc
 }
 
 // ClickHouse connects, applies the migrations to the test's own database and drops that

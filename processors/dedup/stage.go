@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/lib/dedupstate"
 
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/wire"
 
 	"github.com/rs/zerolog"
@@ -29,8 +30,8 @@ import (
 type Config struct {
 	// Topics names the topics. Required.
 	Topics topics.Names
-	// Brokers are read to rebuild state from vigia.clean. Required.
-	Brokers []string
+	// Kafka reads vigia.clean back to rebuild the state. Required.
+	Kafka *kclient.Client
 	// State bounds the state of each partition.
 	State dedupstate.Config
 	// WatermarkDelay is how far the watermark trails the newest event time of a partition's
@@ -66,8 +67,8 @@ type Stage struct {
 
 // New checks the configuration.
 func New(cfg Config) (*Stage, error) {
-	if cfg.Topics.Prefix == "" || len(cfg.Brokers) == 0 || cfg.Producer == nil {
-		return nil, errors.New("dedup: Topics, Brokers and Producer are required")
+	if cfg.Topics.Prefix == "" || cfg.Kafka == nil || cfg.Producer == nil {
+		return nil, errors.New("dedup: Topics, Kafka and Producer are required")
 	}
 	cfg.State.Defaults()
 	if cfg.WatermarkDelay <= 0 {
@@ -89,7 +90,7 @@ func (s *Stage) Open(ctx context.Context, _ string, part int, start int64) (stre
 	p := &partition{s: s, part: part, delivered: start, state: dedupstate.New(s.cfg.State),
 		label: strconv.Itoa(part), srcs: newSources(s.cfg.IdleTimeout, time.Now())}
 	began := time.Now()
-	n, err := stream.ReadRange(ctx, s.cfg.Brokers, s.cfg.Topics.Clean(), part, began.Add(-s.cfg.RebuildWindow), p.replay)
+	n, err := s.cfg.Kafka.ReadRange(ctx, s.cfg.Topics.Clean(), part, began.Add(-s.cfg.RebuildWindow), p.replay)
 	if err != nil {
 		return nil, fmt.Errorf("cannot rebuild dedup state of partition %d: %w", part, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/metrics"
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/topics"
@@ -45,17 +46,17 @@ type Config struct {
 	PointName func(pointID string) string
 	// Dashboard, when set, links a change to the dashboard at its point and period.
 	Dashboard func(schemas.AlertChange) string
-	// Publish delivers the changes of one judgment, in order, to vigia.alerts and the
-	// alerts table, and returns once both hold them; it must be safe to repeat (a retry
+	// StoreAlerts stores the changes of one judgment in the alerts table and returns once
+	// stored; the stage writes them to vigia.alerts first. It must be safe to repeat (a retry
 	// sends the same changes again, with the same ids and versions). Required.
-	Publish func(ctx context.Context, changes []schemas.AlertChange) error
+	StoreAlerts func(ctx context.Context, changes []schemas.AlertChange) error
 	// Bands stores every judged period (observed, expected, bound, severity) for the
 	// dashboards, and returns once stored. Optional.
 	Bands func(ctx context.Context, bands []surge.Band) error
-	// Topics, Brokers and Producer: the progress topic is read at start and the stage's
+	// Topics, Kafka and Producer: the progress topic is read at start and the stage's
 	// checkpoint written to it. Required.
 	Topics   topics.Names
-	Brokers  []string
+	Kafka    *kclient.Client
 	Producer stream.Producer
 	// Now is the clock of changed_at. Default time.Now.
 	Now func() time.Time
@@ -95,8 +96,8 @@ func (c *Config) defaults() error {
 	for _, cl := range c.Classes {
 		errs = append(errs, cl.Validate())
 	}
-	if c.Source == nil || c.Zone == nil || c.CountryZones == nil || c.Publish == nil || c.Producer == nil || len(c.Brokers) == 0 {
-		errs = append(errs, errors.New("detect: Source, Zone, CountryZones, Publish, Producer and Brokers are required"))
+	if c.Source == nil || c.Zone == nil || c.CountryZones == nil || c.StoreAlerts == nil || c.Producer == nil || c.Kafka == nil {
+		errs = append(errs, errors.New("detect: Source, Zone, CountryZones, StoreAlerts, Producer and Kafka are required"))
 	}
 	return errors.Join(errs...)
 }

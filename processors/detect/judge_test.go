@@ -70,7 +70,7 @@ var panama = time.FixedZone("America/Panama", -5*3600)
 func testConfig(src Source) *Config {
 	cfg := &Config{Source: src, Zone: func(string) *time.Location { return panama },
 		CountryZones: func(string) []*time.Location { return []*time.Location{panama} },
-		Publish:      func(context.Context, []schemas.AlertChange) error { return nil }, Producer: nopProducer{}, Brokers: []string{"x"}}
+		StoreAlerts:  func(context.Context, []schemas.AlertChange) error { return nil }, Producer: nopProducer{}, Kafka: offlineKafka}
 	if err := cfg.defaults(); err != nil {
 		panic(err)
 	}

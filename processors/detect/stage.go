@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/vigia-observatory/vigia/internal/wire"
+	"github.com/vigia-observatory/vigia/schemas"
 
 	"github.com/segmentio/kafka-go"
 
@@ -30,7 +31,7 @@ func New(cfg Config) (*Stage, error) {
 // the last judged one, and restores the open alerts.
 func (s *Stage) Open(ctx context.Context, topic string, part int, _ int64) (stream.PartitionHandler, error) {
 	p := &partition{s: s, clock: clock{wm: map[int]int64{}}, judged: -1}
-	_, err := stream.ReadRange(ctx, s.cfg.Brokers, topic, part, time.Unix(0, 0), func(m kafka.Message) error {
+	_, err := s.cfg.Kafka.ReadRange(ctx, topic, part, time.Unix(0, 0), func(m kafka.Message) error {
 		p.apply(m)
 		return nil
 	})
@@ -131,7 +132,7 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 		return fmt.Errorf("cannot judge periods up to %s: %w", time.Unix(wm, 0).UTC().Format(time.RFC3339), err)
 	}
 	if len(changes) > 0 {
-		if err := cfg.Publish(ctx, changes); err != nil {
+		if err := p.publish(ctx, changes); err != nil {
 			return fmt.Errorf("cannot publish %d alert changes: %w", len(changes), err)
 		}
 		for _, c := range changes {
@@ -153,6 +154,24 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 	}
 	p.judged = wm
 	return nil
+}
+
+// publish writes the changes to vigia.alerts (keyed by alert, so one alert's versions stay in
+// order) and to the alerts table, and returns once both hold them.
+func (p *partition) publish(ctx context.Context, cs []schemas.AlertChange) error {
+	cfg := &p.s.cfg
+	msgs := make([]kafka.Message, len(cs))
+	for i, c := range cs {
+		b, err := json.Marshal(c)
+		if err != nil {
+			return fmt.Errorf("cannot encode alert %s: %w", c.AlertID, err)
+		}
+		msgs[i] = kafka.Message{Topic: cfg.Topics.Alerts(), Key: []byte(c.AlertID), Value: b}
+	}
+	if err := cfg.Producer.WriteMessages(ctx, msgs...); err != nil {
+		return fmt.Errorf("cannot write to %s: %w", cfg.Topics.Alerts(), err)
+	}
+	return cfg.StoreAlerts(ctx, cs)
 }
 
 // Close implements stream.PartitionHandler.

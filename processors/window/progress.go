@@ -2,9 +2,13 @@ package window
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"time"
 
+	"github.com/segmentio/kafka-go"
 	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/internal/wire"
 )
 
 // progress tracks the watermarks of flushes whose inserts are in flight, to report a
@@ -69,4 +73,17 @@ func (p *partition) report(ctx context.Context, wait bool) {
 		return
 	}
 	p.progress.sent, p.progress.sentAt = wm, time.Now()
+}
+
+// ProgressTo is the Progress of a window stage over a vigia.clean of partitions partitions:
+// it writes the stored watermark of each partition to the compacted progress topic (key
+// "window/<n>"), where the detect stage waits for every partition to pass a period.
+func ProgressTo(p stream.Producer, topic string, partitions int) func(ctx context.Context, partition int, wm int64) error {
+	return func(ctx context.Context, partition int, wm int64) error {
+		b, err := json.Marshal(wire.Progress{Watermark: wm, Partitions: partitions})
+		if err != nil {
+			return fmt.Errorf("cannot encode progress: %w", err)
+		}
+		return p.WriteMessages(ctx, kafka.Message{Topic: topic, Key: []byte(wire.WindowProgressKey(partition)), Value: b})
+	}
 }

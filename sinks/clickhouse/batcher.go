@@ -142,6 +142,15 @@ func (b *Batcher[T]) Submit(ctx context.Context, rows []T, source string) (*Tick
 	}
 }
 
+// Store submits rows and returns once ClickHouse has acknowledged their insert.
+func (b *Batcher[T]) Store(ctx context.Context, rows []T) error {
+	t, err := b.Submit(ctx, rows, "")
+	if err != nil {
+		return err
+	}
+	return t.Wait(ctx)
+}
+
 // Run inserts until ctx ends; what is queued then is still inserted, within 20 s, and a
 // ticket whose insert fails carries the error, so nothing is committed for its rows.
 func (b *Batcher[T]) Run(ctx context.Context) {

@@ -1,4 +1,4 @@
-package stream
+package kclient
 
 import (
 	"context"
@@ -11,11 +11,10 @@ import (
 // ReadRange reads one partition from the first record written at or after since, up to the
 // end of the partition as it is when ReadRange starts, and calls fn for each record in order.
 // Stages rebuild their state with it from the topic they write.
-func ReadRange(ctx context.Context, brokers []string, topic string, partition int, since time.Time, fn func(kafka.Message) error) (int, error) {
-	// A transport of its own: the shared one caches metadata and could route to a stale leader.
-	tr := &kafka.Transport{MetadataTTL: time.Second}
-	defer tr.CloseIdleConnections()
-	client := &kafka.Client{Addr: kafka.TCP(brokers...), Timeout: 30 * time.Second, Transport: tr}
+func (c *Client) ReadRange(ctx context.Context, topic string, partition int, since time.Time, fn func(kafka.Message) error) (int, error) {
+	// The admin transport: the shared one caches metadata and could route to a stale leader.
+	client, done := c.admin()
+	defer done()
 	from, err := offsetOf(ctx, client, topic, kafka.TimeOffsetOf(partition, since))
 	if err != nil {
 		return 0, err
@@ -27,7 +26,7 @@ func ReadRange(ctx context.Context, brokers []string, topic string, partition in
 	if from < 0 || from >= end {
 		return 0, nil
 	}
-	r := kafka.NewReader(kafka.ReaderConfig{Brokers: brokers, Topic: topic, Partition: partition,
+	r := c.Reader(kafka.ReaderConfig{Topic: topic, Partition: partition,
 		MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond})
 	defer r.Close()
 	if err := r.SetOffset(from); err != nil {

@@ -1,4 +1,4 @@
-package topics_test
+package kclient_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/testenv"
+	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/topics"
 )
 
@@ -17,21 +18,21 @@ import (
 // the committed offset.
 func TestKafkaSmoke(t *testing.T) {
 	cfg := testenv.Config(t)
-	brokers := testenv.Kafka(t, cfg)
+	kc := testenv.Kafka(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
 	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
 	topic := names.Raw("hn-inm")
-	if err := topics.Ensure(ctx, brokers, topics.Spec{Name: topic, Partitions: 1, ReplicationFactor: 1}); err != nil {
+	if err := kc.EnsureTopics(ctx, kclient.TopicSpec{Name: topic, Partitions: 1, ReplicationFactor: 1}); err != nil {
 		t.Fatal(err)
 	}
 	// A second Ensure must accept the existing topic.
-	if err := topics.Ensure(ctx, brokers, topics.Spec{Name: topic, Partitions: 1, ReplicationFactor: 1}); err != nil {
+	if err := kc.EnsureTopics(ctx, kclient.TopicSpec{Name: topic, Partitions: 1, ReplicationFactor: 1}); err != nil {
 		t.Fatalf("Ensure is not idempotent: %v", err)
 	}
 
-	w := &kafka.Writer{Addr: kafka.TCP(brokers...), Topic: topic, RequiredAcks: kafka.RequireAll, BatchTimeout: 10 * time.Millisecond}
+	w := kc.Writer(kclient.WriterConfig{Topic: topic, BatchTimeout: 10 * time.Millisecond})
 	const n = 10
 	msgs := make([]kafka.Message, n)
 	for i := range msgs {
@@ -45,21 +46,21 @@ func TestKafkaSmoke(t *testing.T) {
 	}
 
 	group := cfg.Kafka.TopicPrefix + "-smoke"
-	first := readN(ctx, t, brokers, group, topic, 4, true)
+	first := readN(ctx, t, kc, group, topic, 4, true)
 	if first[0] != 0 || first[3] != 3 {
 		t.Fatalf("first member read offsets %v, want 0..3", first)
 	}
 	// The second member must start at offset 4: what the first committed, no more, no less.
-	second := readN(ctx, t, brokers, group, topic, n-4, false)
+	second := readN(ctx, t, kc, group, topic, n-4, false)
 	if second[0] != 4 || second[len(second)-1] != n-1 {
 		t.Fatalf("resumed member read offsets %v, want 4..%d", second, n-1)
 	}
 }
 
-func readN(ctx context.Context, t *testing.T, brokers []string, group, topic string, n int, commit bool) []int64 {
+func readN(ctx context.Context, t *testing.T, kc *kclient.Client, group, topic string, n int, commit bool) []int64 {
 	t.Helper()
-	r := kafka.NewReader(kafka.ReaderConfig{
-		Brokers: brokers, GroupID: group, Topic: topic,
+	r := kc.Reader(kafka.ReaderConfig{
+		GroupID: group, Topic: topic,
 		StartOffset: kafka.FirstOffset, MaxWait: 100 * time.Millisecond,
 	})
 	defer r.Close()

@@ -1,24 +1,22 @@
-package main
+package metrics
 
 import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
-
-	"github.com/vigia-observatory/vigia/internal/metrics"
 )
 
 func TestSnapshotSumsPerStage(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	m := metrics.New(reg)
+	m := New(reg)
 	m.In.WithLabelValues("ingest", "vigia.raw.a").Add(10)
 	m.In.WithLabelValues("ingest", "vigia.raw.b").Add(5)
 	m.Out.WithLabelValues("ingest", "anon").Add(12)
 	m.Out.WithLabelValues("ingest", "dlq").Add(3)
 	m.Lag.WithLabelValues("ingest", "vigia.raw.a", "0").Set(7)
 	m.Out.WithLabelValues("store", "events").Add(12)
-	got := snapshot(reg, []string{"ingest", "store"})
-	want := []stageStats{{"ingest", 15, 12, 3, 7}, {"store", 0, 12, 0, 0}}
+	got := m.Snapshot([]string{"ingest", "store"})
+	want := []StageStats{{"ingest", 15, 12, 3, 7}, {"store", 0, 12, 0, 0}}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}

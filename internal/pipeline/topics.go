@@ -1,0 +1,71 @@
+package pipeline
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/vigia-observatory/vigia/internal/topics"
+)
+
+// ensureTopics creates the pipeline's topics (topics.Layout) and checks that vigia.anon and
+// vigia.clean have the same partitions.
+func (rt *runtime) ensureTopics(ctx context.Context) error {
+	if err := rt.kafka.Reachable(ctx); err != nil {
+		return err
+	}
+	c := rt.cfg
+	layout := topics.Layout{Names: rt.names, Partitions: c.Kafka.Partitions, ReplicationFactor: c.Kafka.ReplicationFactor,
+		DedupHorizon: c.Pipeline.DedupHorizon, Agencies: c.Pipeline.Agencies}
+	if err := rt.kafka.EnsureTopics(ctx, layout.Specs()...); err != nil {
+		return err
+	}
+	na, err1 := rt.kafka.Partitions(ctx, rt.names.Anon())
+	nc, err2 := rt.kafka.Partitions(ctx, rt.names.Clean())
+	if err := errors.Join(err1, err2); err != nil {
+		return err
+	}
+	rt.cleanParts = nc
+	if na != nc {
+		return fmt.Errorf("%s has %d partitions and %s %d: they must be equal, since dedup partition n writes and rebuilds from clean partition n", rt.names.Anon(), na, rt.names.Clean(), nc)
+	}
+	return nil
+}
+
+// rawTopics lists every agency topic on the cluster, so a new agency is picked up without
+// a restart.
+func (rt *runtime) rawTopics(ctx context.Context) ([]string, error) {
+	all, err := rt.kafka.Topics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	re := rt.names.RawPattern()
+	var out []string
+	for _, t := range all {
+		if re.MatchString(t) {
+			out = append(out, t)
+		}
+	}
+	return out, nil
+}
+
+// rawPartitions names every raw topic partition ("<topic>:<partition>"), the sources dedup
+// waits for.
+func (rt *runtime) rawPartitions(ctx context.Context) ([]string, error) {
+	ts, err := rt.rawTopics(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, t := range ts {
+		n, err := rt.kafka.Partitions(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		for i := range n {
+			out = append(out, t+":"+strconv.Itoa(i))
+		}
+	}
+	return out, nil
+}
