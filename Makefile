@@ -39,6 +39,9 @@ vet: ## gofmt, go vet, and no build output tracked (scripts/check-tree.sh)
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
 
+unit: ## every test that needs no Kafka or ClickHouse (go test -short), in under a minute
+	$(GO) test -short -count=1 ./...
+
 test: services vet ## unit + integration tests against the real services (race detector on), then the demo, short
 	$(GO) test -race -count=1 -timeout 40m ./...
 	$(MAKE) demo DEMO_SECONDS=30 DEMO_QUIET=1

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/kclient"
@@ -54,7 +55,7 @@ otherwise), and prints where the results are. Ctrl-C stops it cleanly.`,
 	cmd.Flags().StringVar(&o.from, "from", o.from, "first month replayed")
 	cmd.Flags().StringVar(&o.to, "to", o.to, "last month replayed")
 	cmd.Flags().StringVar(&o.logPath, "log", o.logPath, "the pipeline's log file")
-	cmd.Flags().BoolVar(&o.quiet, "quiet", !isTerminal(os.Stdout), "print a status line every 5 s instead of redrawing the screen")
+	cmd.Flags().BoolVar(&o.quiet, "quiet", !term.IsTerminal(int(os.Stdout.Fd())), "print a status line every 5 s instead of redrawing the screen")
 	return cmd
 }
 
@@ -187,9 +188,4 @@ func freePort() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
-}
-
-func isTerminal(f *os.File) bool {
-	st, err := f.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/kclient"
@@ -45,7 +46,7 @@ config (kafka.sasl_mechanism, kafka.tls; password in VIGIA_KAFKA_SASL_PASSWORD).
 					return err
 				}
 			}
-			tty := isTerminal(os.Stderr)
+			tty := term.IsTerminal(int(os.Stderr.Fd()))
 			_, err = runPublish(cmd.Context(), cfg, agency, m, files, cmd.OutOrStdout(), cmd.ErrOrStderr(), tty)
 			return err
 		},

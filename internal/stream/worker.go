@@ -8,6 +8,7 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
+	"github.com/vigia-observatory/vigia/internal/retry"
 )
 
 // worker owns one assigned partition for one generation: it reads, hands batches to the
@@ -58,18 +59,18 @@ func (w *worker) run(ctx context.Context) {
 
 // open retries until the handler opens or the generation ends.
 func (w *worker) open(ctx context.Context) PartitionHandler {
-	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 10*time.Second) {
-		ph, err := w.h.Open(ctx, w.topic, w.partition, w.start)
-		if err == nil {
-			return ph
-		}
-		if ctx.Err() != nil {
-			return nil
-		}
-		// Right after a topic is created the broker may still answer "not leader": retried.
-		w.log.Warn().Err(err).Dur("retry_in", backoff).Msg("cannot open partition handler; retrying")
-		sleep(ctx, backoff)
+	var ph PartitionHandler
+	// Right after a topic is created the broker may still answer "not leader": retried.
+	err := retry.Forever(ctx, func() (err error) {
+		ph, err = w.h.Open(ctx, w.topic, w.partition, w.start)
+		return err
+	}, func(err error, wait time.Duration) {
+		w.log.Warn().Err(err).Dur("retry_in", wait).Msg("cannot open partition handler; retrying")
+	})
+	if err != nil {
+		return nil // the generation ended first
 	}
+	return ph
 }
 
 // fetch fills batch with up to BatchSize records: it waits up to BatchWait for the first
@@ -122,21 +123,19 @@ func (w *worker) logFetchError(err error) {
 // first. Records are never skipped: a batch that fails is retried with backoff, which is
 // also how back-pressure reaches the reader.
 func (w *worker) handle(ctx context.Context, ph PartitionHandler, batch []kafka.Message) bool {
-	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 10*time.Second) {
+	err := retry.Forever(ctx, func() error {
 		commit, err := ph.Handle(ctx, batch)
 		if err == nil {
 			w.commit(commit, false)
-			return true
 		}
-		if ctx.Err() != nil {
-			return false
-		}
+		return err
+	}, func(err error, wait time.Duration) {
 		if w.cfg.Metrics != nil {
 			w.cfg.Metrics.Retries.WithLabelValues(w.cfg.Stage, "handle").Inc()
 		}
-		w.log.Warn().Err(err).Int("records", len(batch)).Dur("retry_in", backoff).Msg("batch not delivered; retrying")
-		sleep(ctx, backoff)
-	}
+		w.log.Warn().Err(err).Int("records", len(batch)).Dur("retry_in", wait).Msg("batch not delivered; retrying")
+	})
+	return err == nil
 }
 
 // commit records offset as the group's position when it moved forward, at most once per

@@ -19,6 +19,7 @@ func Eventually(t testing.TB, timeout time.Duration, cond func() error) {
 		}
 		if time.Now().After(deadline) {
 			t.Fatalf("not within %s: %v", timeout, err)
+			return
 		}
 		time.Sleep(tick)
 		tick = min(2*tick, time.Second)

@@ -1,7 +1,8 @@
 // Package testenv connects integration tests to the real Kafka and ClickHouse that
 // `make services` starts. A test that cannot reach its server fails with a message naming
-// the server: it never passes by skipping. Each test gets its own ClickHouse database and
-// topic prefix, so tests run in parallel and rerun without cleanup.
+// the server: it never passes by skipping (only `make unit`, go test -short, leaves them
+// out). Each test gets its own ClickHouse database and topic prefix, so tests run in parallel
+// and rerun without cleanup.
 package testenv
 
 import (
@@ -22,8 +23,14 @@ import (
 // Config returns the default configuration with the services' addresses from the
 // environment (VIGIA_KAFKA_BROKERS, VIGIA_CLICKHOUSE_ADDR, as the Makefile exports them), a
 // unique topic prefix and a unique database name.
+//
+// Under `go test -short` (make unit) it skips the test: the unit tier is the tests that need
+// no server. Without -short (make test, CI) a missing server fails the test.
 func Config(t testing.TB) config.Config {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("integration test: needs Kafka and ClickHouse (make test runs it)")
+	}
 	cfg, err := config.Load("", config.Environ())
 	if err != nil {
 		t.Fatalf("testenv: %v", err)

@@ -20,7 +20,7 @@ func TestSourceProgressMarkers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	valid := lines(t, "../schemas/testdata/valid.ndjson", "vigia.raw.hn-inm")
+	valid := lines(t, "../../schemas/testdata/valid.ndjson", "vigia.raw.hn-inm")
 	last := func(batch []kafka.Message) (newest int64, caught bool) {
 		t.Helper()
 		if len(prod.markers) != 3 {
@@ -61,7 +61,7 @@ func TestSourceProgressMarkers(t *testing.T) {
 	// A new backlog: the "reading" marker comes before the records.
 	before := len(prod.got)
 	prod.fail = nil
-	batch = lines(t, "../schemas/testdata/valid.ndjson", "vigia.raw.hn-inm")[:2]
+	batch = lines(t, "../../schemas/testdata/valid.ndjson", "vigia.raw.hn-inm")[:2]
 	for i := range batch {
 		batch[i].Offset, batch[i].HighWaterMark = int64(8+i), 50
 	}

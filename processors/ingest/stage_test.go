@@ -82,8 +82,8 @@ func TestEveryRecordEndsSomewhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	valid := lines(t, "../schemas/testdata/valid.ndjson", "vigia.raw.hn-inm")
-	invalid := lines(t, "../schemas/testdata/invalid.ndjson", "vigia.raw.hn-inm")
+	valid := lines(t, "../../schemas/testdata/valid.ndjson", "vigia.raw.hn-inm")
+	invalid := lines(t, "../../schemas/testdata/invalid.ndjson", "vigia.raw.hn-inm")
 	msgs := append(valid, invalid...)
 	for i := range msgs {
 		msgs[i].Offset = int64(i)
@@ -137,7 +137,7 @@ func TestProducerFailureDoesNotAdvance(t *testing.T) {
 	prod := &fakeProducer{fail: errors.New("broker down")}
 	s := newStage(t, prod)
 	ph, _ := s.Open(context.Background(), "vigia.raw.hn-inm", 0, 5)
-	msgs := lines(t, "../schemas/testdata/valid.ndjson", "vigia.raw.hn-inm")
+	msgs := lines(t, "../../schemas/testdata/valid.ndjson", "vigia.raw.hn-inm")
 	for i := range msgs {
 		msgs[i].Offset = int64(5 + i)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/vigia-observatory/vigia/internal/metrics"
+	"github.com/vigia-observatory/vigia/internal/retry"
 )
 
 // Table knows how to write rows of type T column by column.
@@ -224,27 +225,27 @@ func (b *Batcher[T]) insert(ctx context.Context, batch []submission[T]) {
 // failure splits the rows in halves until the bad rows are found and rejected. Rows stay in
 // their submissions' slices: copying them into one would cost more than the insert.
 func (b *Batcher[T]) send(ctx context.Context, chunks [][]T, token string) error {
-	for backoff := 100 * time.Millisecond; ; backoff = min(2*backoff, 10*time.Second) {
+	var permanent error
+	err := retry.Forever(ctx, func() error {
 		err := b.sendOnce(ctx, chunks, token)
-		switch {
-		case err == nil:
-			return nil
-		case IsPermanent(err):
-			return b.split(ctx, slices.Concat(chunks...), token, err)
+		if IsPermanent(err) {
+			permanent = err
+			return retry.Permanent(err)
 		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("cannot insert into %s: %w", b.table.Name(), err)
-		}
+		return err
+	}, func(err error, wait time.Duration) {
 		if b.cfg.Metrics != nil {
 			b.cfg.Metrics.Retries.WithLabelValues("clickhouse", b.table.Name()).Inc()
 		}
-		b.cfg.Log.Warn().Err(err).Str("table", b.table.Name()).Int("chunks", len(chunks)).Dur("retry_in", backoff).Msg("insert failed; retrying")
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("cannot insert into %s: %w", b.table.Name(), err)
-		case <-time.After(backoff):
-		}
+		b.cfg.Log.Warn().Err(err).Str("table", b.table.Name()).Int("chunks", len(chunks)).Dur("retry_in", wait).Msg("insert failed; retrying")
+	})
+	switch {
+	case permanent != nil:
+		return b.split(ctx, slices.Concat(chunks...), token, permanent)
+	case err != nil:
+		return fmt.Errorf("cannot insert into %s: %w", b.table.Name(), err)
 	}
+	return nil
 }
 
 func (b *Batcher[T]) split(ctx context.Context, rows []T, token string, cause error) error {
