@@ -1,5 +1,6 @@
 // Command vigia is the single binary of the Vigía pipeline: it migrates the storage, validates
-// agency files, and runs the stages. Wiring is explicit here; packages hold no global state.
+// agency files, runs the stages (internal/pipeline), feeds them (producers/) and reads the DLQ.
+// It parses flags and calls into packages; packages hold no global state.
 package main
 
 import (

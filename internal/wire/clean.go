@@ -1,3 +1,8 @@
+// Package wire holds the formats that travel between Vigía's own stages, apart from the
+// agency contract in schemas: the clean event (a compact binary codec whose fixed-width header
+// lets dedup read its keys and stamp the watermark in place), its age bands and demographic
+// categories, watermark and source markers, and the progress records of the settled event
+// time. Only Vigía reads and writes them; a change bumps the codec version.
 package wire
 
 import (

@@ -1,3 +1,7 @@
+// Package window is the window stage (vigia.clean -> the windows table): it counts clean
+// events in event-time windows (lib/windowing), emits changed windows to ClickHouse every
+// flush interval, and once their inserts are acknowledged reports the partition's watermark
+// to vigia.progress (ProgressTo), where the detect stage waits for every partition.
 package window
 
 import (
