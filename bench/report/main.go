@@ -4,37 +4,43 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
+	"io"
 	"os"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
-)
 
-var lineRe = regexp.MustCompile(`^Benchmark(\w+?)(?:-\d+)?\s+\d+\s+(.*)$`)
+	"golang.org/x/perf/benchfmt"
+)
 
 type samples map[string][]float64 // unit -> values
 
-func main() {
+// read collects every result of the benchmark output in r by benchmark (its base name,
+// without "Benchmark" and the GOMAXPROCS suffix) and unit, with golang.org/x/perf/benchfmt,
+// the parser of the standard benchmark format.
+func read(r io.Reader) (map[string]samples, error) {
 	runs := map[string]samples{}
-	sc := bufio.NewScanner(os.Stdin)
-	for sc.Scan() {
-		m := lineRe.FindStringSubmatch(sc.Text())
-		if m == nil {
-			continue
+	br := benchfmt.NewReader(r, "bench output")
+	for br.Scan() {
+		res, ok := br.Result().(*benchfmt.Result)
+		if !ok {
+			continue // a configuration line, or a syntax error the table can do without
 		}
-		if runs[m[1]] == nil {
-			runs[m[1]] = samples{}
+		name := string(res.Name.Base())
+		if runs[name] == nil {
+			runs[name] = samples{}
 		}
-		f := strings.Fields(m[2])
-		for i := 0; i+1 < len(f); i += 2 {
-			v, err := strconv.ParseFloat(f[i], 64)
-			if err == nil {
-				runs[m[1]][f[i+1]] = append(runs[m[1]][f[i+1]], v)
-			}
+		for _, v := range res.Values {
+			runs[name][v.Unit] = append(runs[name][v.Unit], v.Value)
 		}
+	}
+	return runs, br.Err()
+}
+
+func main() {
+	runs, err := read(os.Stdin)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cannot read the benchmark output:", err)
+		os.Exit(1)
 	}
 	med := func(name, unit string) (float64, int) {
 		v := runs[name][unit]
