@@ -1,18 +1,14 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/valyala/fastjson"
 
 	"github.com/vigia-observatory/vigia/schemas"
 )
@@ -97,69 +93,20 @@ func validateFile(name string, chk *schemas.Checker, o validateOpts, s *validate
 		return fmt.Errorf("cannot open %s: %w", name, err)
 	}
 	defer f.Close()
-	report := func(line int, rec []byte) {
+	report := func(line int, rec []byte) error {
 		var ev schemas.Event
 		var errs schemas.Errors
 		s.records++
 		chk.Check(rec, o.agency, &ev, &errs)
 		if len(errs) == 0 {
-			return
+			return nil
 		}
 		s.bad++
 		s.byReason[errs[0].Reason.String()]++
 		printBad(out, o.format, name, line, errs)
-	}
-	if strings.EqualFold(filepath.Ext(name), ".json") {
-		return eachJSONRecord(f, name, report)
-	}
-	return eachLine(f, name, report)
-}
-
-// eachLine calls fn for every non-blank line; a line longer than the record limit is passed
-// on truncated, so the checker reports too_large instead of the reader failing.
-func eachLine(r io.Reader, name string, fn func(int, []byte)) error {
-	br := bufio.NewReaderSize(r, 1<<20)
-	for line := 1; ; line++ {
-		b, err := br.ReadSlice('\n')
-		if err == bufio.ErrBufferFull {
-			fn(line, bytes.Repeat([]byte{' '}, schemas.DefaultMaxRecordBytes+1))
-			for err == bufio.ErrBufferFull {
-				_, err = br.ReadSlice('\n')
-			}
-			if err == io.EOF {
-				return nil
-			}
-			continue
-		}
-		if t := bytes.TrimSpace(b); len(t) > 0 {
-			fn(line, t)
-		}
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("cannot read %s: %w", name, err)
-		}
-	}
-}
-
-// eachJSONRecord handles a .json file: one object, or an array whose elements are numbered
-// from 1 in place of line numbers.
-func eachJSONRecord(r io.Reader, name string, fn func(int, []byte)) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return fmt.Errorf("cannot read %s: %w", name, err)
-	}
-	var p fastjson.Parser
-	v, err := p.ParseBytes(b)
-	if err != nil || v.Type() != fastjson.TypeArray {
-		fn(1, b)
 		return nil
 	}
-	for i, el := range v.GetArray() {
-		fn(i+1, el.MarshalTo(nil))
-	}
-	return nil
+	return schemas.EachRecord(f, name, report)
 }
 
 func printBad(w io.Writer, format, name string, line int, errs schemas.Errors) {

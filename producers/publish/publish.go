@@ -1,7 +1,6 @@
 package publish
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -131,29 +130,14 @@ func publishFile(ctx context.Context, cfg Config, path string, s *Summary) error
 		}
 		err = readCSV(r, cfg.Mapping, cfg.Agency, each)
 	} else {
-		err = readNDJSON(r, each)
+		err = schemas.EachRecord(r, path, func(n int, rec []byte) error {
+			return each(line{n: n, rec: bytes.Clone(rec)})
+		})
 	}
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return flush()
-}
-
-func readNDJSON(r io.Reader, each func(line) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
-	n := 0
-	for sc.Scan() {
-		n++
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
-			continue
-		}
-		if err := each(line{n: n, rec: bytes.Clone(b)}); err != nil {
-			return err
-		}
-	}
-	return sc.Err()
 }
 
 func readCSV(r io.Reader, m *Mapping, agency string, each func(line) error) error {
