@@ -61,20 +61,20 @@ func decodeTop(k string, v *fastjson.Value, ev *Event, errs *Errors) {
 	case "agency":
 		ev.Agency = stringOf(v, "agency", errs)
 	case "type":
-		ev.Type = EventType(enumOf(v, "type", typeNames[:], errs))
+		ev.Type = EventType(oneOf(v, "type", typeNames, errs))
 	case "occurred_at":
 		decodeTime(v, ev, errs)
 	case "point_id":
 		ev.PointID = stringOf(v, "point_id", errs)
 	case "direction":
-		ev.Direction = Direction(enumOf(v, "direction", directionNames[:], errs))
+		ev.Direction = Direction(oneOf(v, "direction", directionNames, errs))
 	case "count":
 		n, ok := intOf(v, "count", errs)
 		if ok {
 			ev.Count = n
 		}
 	case "role":
-		ev.Role = Role(enumOf(v, "role", roleNames[:], errs))
+		ev.Role = Role(oneOf(v, "role", roleNames, errs))
 	case "person":
 		decodePerson(v, &ev.Person, errs)
 	case "destination_country":
@@ -82,7 +82,7 @@ func decodeTop(k string, v *fastjson.Value, ev *Event, errs *Errors) {
 	case "returning_country":
 		ev.ReturningCountry = countryOf(v, "returning_country", errs)
 	case "mode":
-		ev.Mode = Mode(enumOf(v, "mode", modeNames[:], errs))
+		ev.Mode = Mode(oneOf(v, "mode", modeNames, errs))
 	}
 }
 
@@ -100,7 +100,7 @@ func decodePerson(v *fastjson.Value, p *Person, errs *Errors) {
 		case "nationality":
 			p.Nationality = countryOf(v, "person.nationality", errs)
 		case "sex":
-			p.Sex = Sex(enumOf(v, "person.sex", sexNames[:], errs))
+			p.Sex = Sex(oneOf(v, "person.sex", sexNames, errs))
 		case "birth_date":
 			p.BirthDate = stringOf(v, "person.birth_date", errs)
 		case "age":
@@ -133,7 +133,7 @@ func decodeDocument(v *fastjson.Value, d *Document, errs *Errors) {
 		}
 		switch string(k) {
 		case "type":
-			if i := enumOf(v, "person.document.type", documentTypes[:], errs); i > 0 {
+			if i := oneOf(v, "person.document.type", documentTypes[:], errs); i > 0 {
 				d.Type = documentTypes[i]
 			}
 		case "number":
@@ -187,7 +187,33 @@ func countryOf(v *fastjson.Value, path string, errs *Errors) string {
 
 // enumOf returns the index of the value in names (index 0 is the "absent" slot), or 0 after
 // reporting the problem.
-func enumOf(v *fastjson.Value, path string, names []string, errs *Errors) int {
+// enum is a contract enum: 0 is "absent", its generated String is the contract name.
+type enum interface {
+	~uint8
+	String() string
+}
+
+// namesOf lists an enum's contract names by value, from 0 to last; built once, so parsing
+// compares against a slice instead of calling String per candidate.
+func namesOf[E enum](last E) []string {
+	out := make([]string, 0, last+1)
+	for e := E(0); e <= last; e++ {
+		out = append(out, e.String())
+	}
+	return out
+}
+
+var (
+	typeNames      = namesOf(Return)
+	directionNames = namesOf(Exit)
+	roleNames      = namesOf(Destination)
+	sexNames       = namesOf(SexUnknown)
+	modeNames      = namesOf(Sea)
+)
+
+// oneOf is the index of v's string in names (from 1: names[0] stands for absent), for a
+// field whose values are plain strings.
+func oneOf(v *fastjson.Value, path string, names []string, errs *Errors) int {
 	b, err := v.StringBytes()
 	if err != nil {
 		errs.add(path, BadType, path+" must be a string")

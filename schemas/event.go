@@ -5,75 +5,58 @@ package schemas
 
 import "time"
 
+// The enums' String methods, which are also their contract values, are generated.
+//go:generate stringer -type=EventType,Direction,Role,Sex,Mode -linecomment -output event_string.go
+
 // EventType is what happened to the people an event stands for.
 type EventType uint8
 
 const (
-	TypeUnknown EventType = iota
-	Crossing
-	Detention
-	Return
+	TypeUnknown EventType = iota //
+	Crossing                     // crossing
+	Detention                    // detention
+	Return                       // return
 )
-
-var typeNames = [...]string{"", "crossing", "detention", "return"}
-
-func (t EventType) String() string { return typeNames[t] }
 
 // Direction of a crossing at a border point.
 type Direction uint8
 
 const (
-	DirectionNone Direction = iota
-	Entry
-	Exit
+	DirectionNone Direction = iota //
+	Entry                          // entry
+	Exit                           // exit
 )
-
-var directionNames = [...]string{"", "entry", "exit"}
-
-func (d Direction) String() string { return directionNames[d] }
 
 // Role of an event at a point: where the people come from, pass through, or go to.
 type Role uint8
 
 const (
-	RoleNone Role = iota
-	Origin
-	Transit
-	Destination
+	RoleNone    Role = iota //
+	Origin                  // origin
+	Transit                 // transit
+	Destination             // destination
 )
-
-var roleNames = [...]string{"", "origin", "transit", "destination"}
-
-func (r Role) String() string { return roleNames[r] }
 
 // Sex as agencies report it.
 type Sex uint8
 
 const (
-	SexNone Sex = iota
-	Female
-	Male
-	SexOther
-	SexUnknown
+	SexNone    Sex = iota //
+	Female                // female
+	Male                  // male
+	SexOther              // other
+	SexUnknown            // unknown
 )
-
-var sexNames = [...]string{"", "female", "male", "other", "unknown"}
-
-func (s Sex) String() string { return sexNames[s] }
 
 // Mode of transport of a return.
 type Mode uint8
 
 const (
-	ModeNone Mode = iota
-	Air
-	Land
-	Sea
+	ModeNone Mode = iota //
+	Air                  // air
+	Land                 // land
+	Sea                  // sea
 )
-
-var modeNames = [...]string{"", "air", "land", "sea"}
-
-func (m Mode) String() string { return modeNames[m] }
 
 // Tri is an optional boolean: absent, true or false.
 type Tri uint8

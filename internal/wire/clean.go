@@ -5,6 +5,8 @@
 // time. Only Vigía reads and writes them; a change bumps the codec version.
 package wire
 
+//go:generate stringer -type=AgeBand,Category -linecomment -output clean_string.go
+
 import (
 	"encoding/binary"
 	"errors"
@@ -56,19 +58,15 @@ type CleanEvent struct {
 type AgeBand uint8
 
 const (
-	AgeUnknown AgeBand = iota
-	Age0to4
-	Age5to11
-	Age12to17
-	Age18to29
-	Age30to44
-	Age45to59
-	Age60plus
+	AgeUnknown AgeBand = iota // unknown
+	Age0to4                   // 0-4
+	Age5to11                  // 5-11
+	Age12to17                 // 12-17
+	Age18to29                 // 18-29
+	Age30to44                 // 30-44
+	Age45to59                 // 45-59
+	Age60plus                 // 60+
 )
-
-var ageBandNames = [...]string{"unknown", "0-4", "5-11", "12-17", "18-29", "30-44", "45-59", "60+"}
-
-func (a AgeBand) String() string { return ageBandNames[a] }
 
 // BandOf returns the band of an age in whole years.
 func BandOf(age int) AgeBand {
@@ -96,16 +94,12 @@ func BandOf(age int) AgeBand {
 type Category uint8
 
 const (
-	CategoryUnknown Category = iota
-	SingleAdult
-	FamilyUnit
-	UnaccompaniedMinor
-	AccompaniedMinor
+	CategoryUnknown    Category = iota // unknown
+	SingleAdult                        // single_adult
+	FamilyUnit                         // family_unit
+	UnaccompaniedMinor                 // unaccompanied_minor
+	AccompaniedMinor                   // accompanied_minor
 )
-
-var categoryNames = [...]string{"unknown", "single_adult", "family_unit", "unaccompanied_minor", "accompanied_minor"}
-
-func (c Category) String() string { return categoryNames[c] }
 
 // cleanCodecVersion 2 puts the fixed-width fields first, so dedup reads its keys and stamps
 // the watermark in place without decoding the record (see PeekClean, SetWatermark).

@@ -1,5 +1,7 @@
 package surge
 
+//go:generate stringer -type=Severity -linecomment -output severity_string.go
+
 import (
 	"fmt"
 	"slices"
@@ -9,13 +11,11 @@ import (
 type Severity int
 
 const (
-	SeverityNone Severity = iota
-	SeverityWatch
-	SeverityWarning
-	SeverityAlert
+	SeverityNone    Severity = iota // none
+	SeverityWatch                   // watch
+	SeverityWarning                 // warning
+	SeverityAlert                   // alert
 )
-
-func (s Severity) String() string { return [...]string{"none", "watch", "warning", "alert"}[s] }
 
 // Detector is the configuration a class of series is judged with, live and in backtests: a
 // method, the error rates of the three severity levels, and the least count worth a level.
