@@ -61,7 +61,7 @@ bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detec
 	  -benchmem -count 5 -cpu 1 ./schemas/ ./processors/... ./bench/ | tee .state/bench-micro.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkStateBytesPerKey$$' -benchtime 1x -count 3 ./processors/dedup/ | tee .state/bench-state.txt
 	$(GO) test -run '^$$' -bench '^Benchmark(LivePeriod|EARSPeriod|JudgeDay)$$' -benchmem -count 5 -cpu 1 ./lib/surge/ ./processors/detect/ | tee .state/bench-surge.txt
-	$(GO) test -run '^$$' -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|AlertLatency)$$' -benchtime 1x -count 3 -timeout 30m ./bench/ | tee .state/bench-e2e.txt
+	$(GO) test -run '^$$' -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|AlertLatency|LateBatch)$$' -benchtime 1x -count 3 -timeout 30m ./bench/ | tee .state/bench-e2e.txt
 	@echo; cat .state/bench-micro.txt .state/bench-state.txt .state/bench-surge.txt .state/bench-e2e.txt | $(GO) run ./bench/report
 
 clean:

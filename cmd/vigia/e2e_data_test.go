@@ -120,11 +120,12 @@ func buildDataset(t interface{ Fatal(...any) }) *dataset {
 		g.ds.phase2 = append(g.ds.phase2, pub{ap.agency, g.mustJSON(rec, ap.agency, true)})
 		g.count(p, point, typ, count, at)
 	}
-	for i := 0; i < tooLate; i++ { // two months before the stream: beyond any lateness
+	for i := 0; i < tooLate; i++ { // two months before the stream: too late for the stream, recounted from storage
 		at := e2eStart.Add(-60*24*time.Hour + time.Duration(g.r.IntN(86400))*time.Second)
 		ap := e2eAgencies[g.r.IntN(3)]
-		rec, _, _, _, _ := g.event(ap, at)
+		rec, p, point, typ, count := g.event(ap, at)
 		g.ds.phase2 = append(g.ds.phase2, pub{ap.agency, g.mustJSON(rec, ap.agency, true)})
+		g.count(p, point, typ, count, at)
 		g.ds.tooLate++
 	}
 	return g.ds

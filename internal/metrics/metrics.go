@@ -23,6 +23,7 @@ type Metrics struct {
 	AlertChanges  *prometheus.CounterVec   // state, severity: surge alert lifecycle changes published
 	Notifications *prometheus.CounterVec   // route, outcome (sent, failed): deliveries to ministries
 	TooLate       *prometheus.CounterVec   // resolution
+	Recounted     prometheus.Counter       // windows recounted from storage after a too-late event
 	Late          prometheus.Counter
 	WMDelay       *prometheus.GaugeVec // stage, partition: seconds between wall clock and watermark
 	CommitFails   *prometheus.CounterVec
@@ -45,14 +46,15 @@ func New(reg prometheus.Registerer) *Metrics {
 		AlertChanges:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_alert_changes_total", Help: "Surge alert lifecycle changes published to vigia.alerts and the alerts table."}, []string{"state", "severity"}),
 		Notifications: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_notifications_total", Help: "Alert messages to ministries' routes, by outcome (sent, failed)."}, []string{"route", "outcome"}),
 		Undecodable:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_undecodable_total", Help: "Internal records (vigia.anon, vigia.clean) that could not be decoded: skipped, left in their topic, logged."}, []string{"stage"}),
-		TooLate:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_window_too_late_total", Help: "Events beyond the allowed lateness: stored, not counted in streaming windows."}, []string{"resolution"}),
+		TooLate:       prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_window_too_late_total", Help: "Events beyond the allowed lateness: not counted by the stream; their windows are recounted from storage."}, []string{"resolution"}),
+		Recounted:     prometheus.NewCounter(prometheus.CounterOpts{Name: "vigia_windows_recounted_total", Help: "Windows recounted from the events table because an event arrived too late for the stream."}),
 		Late:          prometheus.NewCounter(prometheus.CounterOpts{Name: "vigia_window_late_total", Help: "Late events within the allowed lateness that re-emitted a closed window."}),
 		WMDelay:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigia_watermark_delay_seconds", Help: "Wall clock minus the partition's event-time watermark."}, []string{"stage", "partition"}),
 		CommitFails:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_commit_failures_total", Help: "Failed offset commits."}, []string{"stage"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.In, m.Out, m.DLQ, m.Lag, m.BatchSize, m.InsertTime, m.Retries, m.StateKeys,
-			m.StateBytes, m.Evictions, m.Duplicates, m.Undecodable, m.TooLate, m.Late, m.WMDelay, m.CommitFails,
+			m.StateBytes, m.Evictions, m.Duplicates, m.Undecodable, m.TooLate, m.Recounted, m.Late, m.WMDelay, m.CommitFails,
 			m.AlertChanges, m.Notifications)
 	}
 	return m

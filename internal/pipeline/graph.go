@@ -17,6 +17,7 @@ import (
 	"github.com/vigia-observatory/vigia/processors/store"
 	"github.com/vigia-observatory/vigia/processors/window"
 	"github.com/vigia-observatory/vigia/schemas"
+	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 	"github.com/vigia-observatory/vigia/sinks/notifier"
 )
 
@@ -108,9 +109,14 @@ func (rt *runtime) dedup() (stream.Handler, error) {
 	})
 }
 
+// windowing is how the window stage counts; the store stage recounts by the same rule.
+func (rt *runtime) windowing() windowing.Config {
+	return windowing.Config{AllowedLateness: rt.cfg.Pipeline.AllowedLateness, Zone: rt.points.Zone}
+}
+
 func (rt *runtime) window() (stream.Handler, error) {
 	return window.New(window.Config{
-		Aggregator:    windowing.Config{AllowedLateness: rt.cfg.Pipeline.AllowedLateness, Zone: rt.points.Zone},
+		Aggregator:    rt.windowing(),
 		Submit:        rt.sinks.windows.Submit,
 		FlushInterval: rt.cfg.Pipeline.WindowFlush,
 		Progress:      window.ProgressTo(rt.writer, rt.names.Progress(), rt.cleanParts),
@@ -119,7 +125,10 @@ func (rt *runtime) window() (stream.Handler, error) {
 }
 
 func (rt *runtime) store() (stream.Handler, error) {
-	return store.New(store.Config{Topics: rt.names, Events: rt.sinks.events, DLQ: rt.sinks.dlq, Metrics: rt.m, Log: rt.log})
+	recounter := chsink.Recounter{Conn: rt.sinks.conn, Database: rt.cfg.ClickHouse.Database}
+	return store.New(store.Config{Topics: rt.names, Events: rt.sinks.events, DLQ: rt.sinks.dlq,
+		Windows: rt.windowing(), Recount: recounter.Hours, StoreWindows: rt.sinks.windows.Store,
+		Metrics: rt.m, Log: rt.log})
 }
 
 // detect wires the detector: storage as its source, vigia.alerts and the alerts table as its

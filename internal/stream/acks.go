@@ -62,3 +62,13 @@ func (a *Acks) WaitUntil(ctx context.Context, n int) error {
 	}
 	return nil
 }
+
+// Completed is the ticket of a delivery already acknowledged (done synchronously).
+func Completed() Ticket { return completed{} }
+
+type completed struct{}
+
+var closedChan = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+
+func (completed) Done() <-chan struct{} { return closedChan }
+func (completed) Err() error            { return nil }

@@ -68,6 +68,16 @@ const (
 	Age60plus                 // 60+
 )
 
+// ParseAgeBand is the band named s (its String), or AgeUnknown.
+func ParseAgeBand(s string) AgeBand {
+	for b := AgeUnknown; b <= Age60plus; b++ {
+		if b.String() == s {
+			return b
+		}
+	}
+	return AgeUnknown
+}
+
 // BandOf returns the band of an age in whole years.
 func BandOf(age int) AgeBand {
 	switch {

@@ -31,8 +31,8 @@ func (r Resolution) String() string {
 // Config of an aggregator.
 type Config struct {
 	// AllowedLateness is how long after a window's end (in watermark time) an event still
-	// updates it. Later events are "too late": stored as events, counted by a recompute, not
-	// by the stream. Default 2 hours.
+	// updates it in the stream. Later events are "too late" for the stream: the store stage
+	// recounts their windows from the events table once they are stored. Default 2 hours.
 	AllowedLateness time.Duration
 	// Zone returns the time zone of a point, for daily windows. Default UTC for all.
 	Zone func(pointID string) *time.Location
@@ -81,14 +81,69 @@ type Aggregator struct {
 	Late    int
 }
 
+// Defaults fills the zero fields with their documented defaults.
+func (c *Config) Defaults() {
+	if c.AllowedLateness <= 0 {
+		c.AllowedLateness = 2 * time.Hour
+	}
+	if c.Zone == nil {
+		c.Zone = func(string) *time.Location { return time.UTC }
+	}
+}
+
+// Window is one window of one point: an hour (UTC) or the point's local day.
+type Window struct {
+	Resolution Resolution
+	Start, End int64 // Unix seconds
+}
+
+// Windows are the windows an event at a point and time (Unix seconds) is counted in.
+func (c *Config) Windows(pointID string, t int64) [2]Window {
+	hour := t - mod(t, 3600)
+	start, end := localDay(t, c.Zone(pointID))
+	return [2]Window{{Hour, hour, hour + 3600}, {Day, start, end}}
+}
+
+// Closed reports whether window w takes no more events in the stream at watermark wm: its
+// end plus the allowed lateness has passed. The window stage and the store stage decide it
+// from the same watermark stamps, so they agree on which events the stream did not count.
+func (c *Config) Closed(w Window, wm int64) bool {
+	return w.End+int64(c.AllowedLateness/time.Second) <= wm
+}
+
+// Rollup builds the rows of the wanted windows of one point from that point's hourly rows
+// (which must cover them): hour windows are their rows, day windows the sum of the hours of
+// the local day. Every zone of the region is a whole number of hours from UTC, so a local day
+// is whole UTC hours (checked: a day window that does not start on an hour gets no rows).
+func (c *Config) Rollup(hours []Row, want map[Window]bool) []Row {
+	days := map[Key]*Row{}
+	var out []Row
+	for _, h := range hours {
+		w := c.Windows(h.PointID, h.Start)
+		if want[Window{Hour, h.Start, h.Start + 3600}] {
+			out = append(out, h)
+		}
+		if day := w[1]; want[day] && day.Start%3600 == 0 {
+			k := h.Key
+			k.Resolution, k.Start = Day, day.Start
+			r := days[k]
+			if r == nil {
+				r = &Row{Key: k}
+				days[k] = r
+			}
+			r.Persons += h.Persons
+			r.Events += h.Events
+		}
+	}
+	for _, r := range days {
+		out = append(out, *r)
+	}
+	return out
+}
+
 // New returns an empty aggregator.
 func New(cfg Config) *Aggregator {
-	if cfg.AllowedLateness <= 0 {
-		cfg.AllowedLateness = 2 * time.Hour
-	}
-	if cfg.Zone == nil {
-		cfg.Zone = func(string) *time.Location { return time.UTC }
-	}
+	cfg.Defaults()
 	return &Aggregator{cfg: cfg, open: map[Key]*agg{}, TooLate: map[Resolution]int{}}
 }
 
@@ -101,18 +156,17 @@ func (a *Aggregator) Advance(wm int64) { a.wm = max(a.wm, wm) }
 // Add counts e, read at offset, in its hourly and daily windows.
 func (a *Aggregator) Add(e *wire.CleanEvent, offset int64) {
 	a.Advance(e.Watermark)
-	hour := e.OccurredAt - mod(e.OccurredAt, 3600)
-	a.add(e, offset, Hour, hour, hour+3600)
-	start, end := localDay(e.OccurredAt, a.cfg.Zone(e.PointID))
-	a.add(e, offset, Day, start, end)
+	for _, w := range a.cfg.Windows(e.PointID, e.OccurredAt) {
+		a.add(e, offset, w)
+	}
 }
 
-func (a *Aggregator) add(e *wire.CleanEvent, offset int64, res Resolution, start, end int64) {
-	lateness := int64(a.cfg.AllowedLateness / time.Second)
-	if end+lateness <= a.wm {
-		a.TooLate[res]++
+func (a *Aggregator) add(e *wire.CleanEvent, offset int64, win Window) {
+	if a.cfg.Closed(win, a.wm) {
+		a.TooLate[win.Resolution]++
 		return
 	}
+	res, start, end := win.Resolution, win.Start, win.End
 	k := Key{Resolution: res, Start: start, PointID: e.PointID, PointCountry: e.PointCountry, Type: e.Type,
 		Role: e.Role, Nationality: e.Nationality, Sex: e.Sex, AgeBand: e.AgeBand, Minor: e.Minor,
 		Unaccompanied: e.Unaccompanied, Category: e.Category}
@@ -132,13 +186,12 @@ func (a *Aggregator) add(e *wire.CleanEvent, offset int64, res Resolution, start
 // Flush emits every window changed since the last flush, then forgets the windows the
 // watermark has closed (end + allowed lateness passed).
 func (a *Aggregator) Flush(emit func(Row)) {
-	lateness := int64(a.cfg.AllowedLateness / time.Second)
 	for k, w := range a.open {
 		if w.dirty {
 			emit(Row{Key: k, Persons: w.persons, Events: w.events})
 			w.dirty = false
 		}
-		if w.end+lateness <= a.wm {
+		if a.cfg.Closed(Window{End: w.end}, a.wm) {
 			delete(a.open, k)
 		}
 	}

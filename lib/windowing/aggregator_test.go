@@ -105,3 +105,63 @@ func BenchmarkAdd(b *testing.B) {
 		a.Add(e, i)
 	}
 }
+
+// The rollup that recounts late windows gives what the stream would have counted had every
+// event been in time: hours as they are, local days (Panama, UTC-5) summed from their hours.
+func TestRollupMatchesTheStream(t *testing.T) {
+	t.Parallel()
+	panama := time.FixedZone("PAN", -5*3600)
+	cfg := Config{AllowedLateness: time.Hour, Zone: func(string) *time.Location { return panama }}
+	stream := New(cfg)
+	var hours []Row
+	hourly := New(cfg)
+	for i, at := range []int64{t0 + 10, t0 + 3*3600, t0 + 5*3600 + 7, t0 + 5*3600 + 9, t0 + 30*3600} {
+		stream.Add(ev(at, 0, uint32(i+1)), int64(i))
+		hourly.Add(ev(at, 0, uint32(i+1)), int64(i))
+	}
+	want := collect(stream)
+	hourly.Flush(func(r Row) {
+		if r.Resolution == Hour {
+			hours = append(hours, r)
+		}
+	})
+	wins := map[Window]bool{}
+	for k := range want {
+		end := k.Start + 3600
+		if k.Resolution == Day {
+			end = k.Start + 86400
+		}
+		wins[Window{k.Resolution, k.Start, end}] = true
+	}
+	got := map[Key]Row{}
+	for _, r := range cfg.Rollup(hours, wins) {
+		got[r.Key] = r
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d rows, want %d: %v", len(got), len(want), got)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%+v: got %+v, want %+v", k, got[k], w)
+		}
+	}
+	// Only the windows asked for.
+	one := map[Window]bool{cfg.Windows("pan-lajas-blancas", t0+10)[0]: true}
+	if rows := cfg.Rollup(hours, one); len(rows) != 1 || rows[0].Start != t0 || rows[0].Resolution != Hour {
+		t.Fatalf("one hour asked, got %+v", rows)
+	}
+}
+
+func TestClosed(t *testing.T) {
+	t.Parallel()
+	cfg := Config{AllowedLateness: time.Hour}
+	w := Window{Hour, t0, t0 + 3600}
+	for _, tc := range []struct {
+		wm   int64
+		want bool
+	}{{t0 + 3600, false}, {t0 + 2*3600 - 1, false}, {t0 + 2*3600, true}} {
+		if got := cfg.Closed(w, tc.wm); got != tc.want {
+			t.Errorf("watermark end+%ds: closed %v, want %v", tc.wm-w.End, got, tc.want)
+		}
+	}
+}

@@ -7,8 +7,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 
+	"github.com/vigia-observatory/vigia/lib/windowing"
 	"github.com/vigia-observatory/vigia/sinks/clickhouse"
 
 	"github.com/vigia-observatory/vigia/internal/wire"
@@ -30,6 +32,16 @@ type Config struct {
 	// Events and DLQ submit rows to their batchers. Required.
 	Events *clickhouse.Batcher[wire.CleanEvent]
 	DLQ    *clickhouse.Batcher[dlq.Record]
+	// Windows is how the window stage counts (lateness, zones): the store stage finds with it
+	// the events the stream did not count, too late for their windows. Used with Recount.
+	Windows windowing.Config
+	// Recount, when set, counts a point's hourly windows over [from, to) again from the events
+	// table; the store stage calls it for the windows that received events too late for the
+	// stream, once those events and all before them are stored, and stores the rows (days
+	// rolled up from hours) with StoreWindows, so every stored event is counted whatever its
+	// delay. Both or neither.
+	Recount      func(ctx context.Context, pointID string, from, to int64) ([]windowing.Row, error)
+	StoreWindows func(ctx context.Context, rows []windowing.Row) error
 	// MaxInflight bounds inserts awaiting acknowledgement per partition. Default 8.
 	MaxInflight int
 	// Metrics and Log, optional.
@@ -45,9 +57,13 @@ func New(cfg Config) (*Store, error) {
 	if cfg.Topics.Prefix == "" || cfg.Events == nil || cfg.DLQ == nil {
 		return nil, errors.New("store: Topics, Events and DLQ are required")
 	}
+	if (cfg.Recount == nil) != (cfg.StoreWindows == nil) {
+		return nil, errors.New("store: Recount and StoreWindows go together")
+	}
 	if cfg.MaxInflight <= 0 {
 		cfg.MaxInflight = 8
 	}
+	cfg.Windows.Defaults()
 	return &Store{cfg: cfg}, nil
 }
 
@@ -71,15 +87,24 @@ type partition struct {
 	label  string
 	acks   *stream.Acks
 	decode func(ctx context.Context, msgs []kafka.Message) (stream.Ticket, error)
+	wm     int64                                // the partition's watermark, from the stamps and markers read
+	late   map[string]map[windowing.Window]bool // point -> windows that got events too late for the stream
 }
 
 // Handle implements stream.PartitionHandler: the rows of a batch are submitted and its
-// offset is committed once their insert is acknowledged.
+// offset is committed once their insert is acknowledged. A batch that holds events too late
+// for their windows is stored synchronously after everything before it, and those windows
+// are then recounted from storage before its offset may be committed.
 func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
 	if len(msgs) > 0 {
 		t, err := p.decode(ctx, msgs)
 		if err != nil {
 			return p.acks.Poll(), err
+		}
+		if len(p.late) > 0 {
+			if t, err = p.recount(ctx, t); err != nil {
+				return p.acks.Poll(), err
+			}
 		}
 		p.acks.Add(t, msgs[len(msgs)-1].Offset+1)
 	}
@@ -89,6 +114,39 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	return p.acks.Poll(), nil
 }
 
+// recount waits until every insert of the partition so far is acknowledged (t, the batch's,
+// included), so the events table holds every event of the late windows that came before,
+// then rewrites those windows from it. The rows carry version = events counted, at least the
+// stream's, so they replace its rows; a retry or a replay recounts to the same rows.
+func (p *partition) recount(ctx context.Context, t stream.Ticket) (stream.Ticket, error) {
+	p.acks.Add(t, -1) // waited for below, committed with the batch
+	if err := p.acks.WaitUntil(ctx, 0); err != nil {
+		return nil, fmt.Errorf("cannot store %s: %w", p.topic, err)
+	}
+	var rows []windowing.Row
+	for point, wins := range p.late {
+		from, to := int64(math.MaxInt64), int64(math.MinInt64)
+		for w := range wins {
+			from, to = min(from, w.Start), max(to, w.End)
+		}
+		hours, err := p.s.cfg.Recount(ctx, point, from, to)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, p.s.cfg.Windows.Rollup(hours, wins)...)
+	}
+	if err := p.s.cfg.StoreWindows(ctx, rows); err != nil {
+		return nil, fmt.Errorf("cannot store recounted windows: %w", err)
+	}
+	if m := p.s.cfg.Metrics; m != nil {
+		for _, wins := range p.late {
+			m.Recounted.Add(float64(len(wins)))
+		}
+	}
+	clear(p.late)
+	return stream.Completed(), nil
+}
+
 func (p *partition) source(msgs []kafka.Message) string {
 	return p.topic + "-" + p.label + "-" + strconv.FormatInt(msgs[0].Offset, 10) + "-" + strconv.FormatInt(msgs[len(msgs)-1].Offset, 10)
 }
@@ -96,22 +154,46 @@ func (p *partition) source(msgs []kafka.Message) string {
 func (p *partition) decodeEvent(ctx context.Context, msgs []kafka.Message) (stream.Ticket, error) {
 	rows := make([]wire.CleanEvent, 0, len(msgs))
 	for i := range msgs {
-		if _, ok := wire.Marker(msgs[i].Value); ok {
+		if wm, ok := wire.Marker(msgs[i].Value); ok {
+			p.wm = max(p.wm, wm)
 			continue
 		}
 		rows = append(rows, wire.CleanEvent{})
-		if err := rows[len(rows)-1].UnmarshalBinary(msgs[i].Value); err != nil {
+		e := &rows[len(rows)-1]
+		if err := e.UnmarshalBinary(msgs[i].Value); err != nil {
 			rows = rows[:len(rows)-1]
 			if m := p.s.cfg.Metrics; m != nil {
 				m.Undecodable.WithLabelValues("store").Inc()
 			}
 			p.s.cfg.Log.Error().Str("topic", p.topic).Int64("offset", msgs[i].Offset).Msg("undecodable clean record not stored")
+			continue
 		}
+		p.markLate(e)
 	}
 	if m := p.s.cfg.Metrics; m != nil {
 		m.Out.WithLabelValues("store", "events").Add(float64(len(rows)))
 	}
 	return p.s.cfg.Events.Submit(ctx, rows, p.source(msgs))
+}
+
+// markLate notes the windows of e that the window stage, deciding from the same stamps, did
+// not count it in.
+func (p *partition) markLate(e *wire.CleanEvent) {
+	p.wm = max(p.wm, e.Watermark)
+	if p.s.cfg.Recount == nil {
+		return
+	}
+	for _, w := range p.s.cfg.Windows.Windows(e.PointID, e.OccurredAt) {
+		if p.s.cfg.Windows.Closed(w, p.wm) {
+			if p.late == nil {
+				p.late = map[string]map[windowing.Window]bool{}
+			}
+			if p.late[e.PointID] == nil {
+				p.late[e.PointID] = map[windowing.Window]bool{}
+			}
+			p.late[e.PointID][w] = true
+		}
+	}
 }
 
 func (p *partition) decodeDLQ(ctx context.Context, msgs []kafka.Message) (stream.Ticket, error) {
