@@ -85,8 +85,8 @@ func (c *chain) process(rec []byte, offset int64) {
 	pt, _ := c.chk.Validator.Points.Lookup(c.ev.PointID)
 	c.anon.Apply(&c.ev, pt, &c.clean)
 	c.buf = c.clean.AppendBinary(c.buf[:0])
-	if c.state.Check(c.clean.ExactKey, c.clean.SemanticKey, c.clean.OccurredAt) == dedupstate.Unique {
-		c.state.Add(c.clean.ExactKey, c.clean.SemanticKey, c.clean.OccurredAt)
+	if c.state.Check(c.clean.ExactKey, c.clean.SemanticKey, c.clean.AltKey, c.clean.OccurredAt) == dedupstate.Unique {
+		c.state.Add(c.clean.ExactKey, c.clean.SemanticKey, c.clean.AltKey, c.clean.OccurredAt)
 		c.clean.Watermark = c.clean.OccurredAt
 		c.agg.Add(&c.clean, offset)
 	}

@@ -96,6 +96,12 @@ func main() {
 			fmt.Printf("| CPU-seconds during the end-to-end run | vigia %.1f, Kafka %.1f, ClickHouse %.1f, publisher %.1f | | of %.1f the cores offered |\n", v, k, c, pub, all)
 		}
 	}
+	if rep, n := med("IdentityMerges", "repeats-detected-%"); n > 0 {
+		fm, _ := med("IdentityMerges", "false-merge-%")
+		sh, _ := med("IdentityMerges", "shared-identity-%")
+		cv, _ := med("IdentityMerges", "caravan-false-merge-%")
+		fmt.Printf("| repeats told with a document by one agency and names + birth date by another, detected | %.1f%% | 100%% | false merges %.3f%% of 200,000 people at 20 points in 30 days (%.2f%% share names and birth date with someone), %.3f%% of 20,000 at one point in one day |\n", rep, fm, sh, cv)
+	}
 	if ord, n := med("LateBatch", "ordered-events/s"); n > 0 {
 		shuf, _ := med("LateBatch", "shuffled-events/s")
 		fmt.Printf("| a 7-day batch shuffled (most records too late for the stream, windows recounted from storage) | %.0f events/s | | %.2fx the same batch in time order (%.0f events/s) |\n", shuf, shuf/ord, ord)

@@ -38,6 +38,7 @@ type dataset struct {
 	windows        map[wkey]wval
 	canaries       []string
 	tooLate        int
+	formPairs      int // pairs told with a document by one agency, names and birth date by the other
 }
 
 type agencyPoints struct {
@@ -98,6 +99,13 @@ func buildDataset(t interface{ Fatal(...any) }) *dataset {
 			other := e2eAgencies[(indexOf(ap.agency)+1)%3].agency
 			dup := clone(rec)
 			dup["agency"], dup["event_id"] = other, fmt.Sprintf("%s-x%d", other, g.n)
+			if person := dup["person"].(map[string]any); person["birth_date"] != nil && len(g.ds.pairs)%2 == 0 {
+				// The other agency identifies the person by names and birth date only, and
+				// writes the names its own way: still the same person.
+				delete(person, "document")
+				person["given_names"] = strings.ToUpper(person["given_names"].(string))
+				g.ds.formPairs++
+			}
 			dupAt := at.Truncate(time.Hour).Add(time.Duration(at.Minute()/2) * time.Minute)
 			dup["occurred_at"] = dupAt.Format(time.RFC3339)
 			g.n++

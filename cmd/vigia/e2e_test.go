@@ -32,7 +32,10 @@ func TestEndToEnd(t *testing.T) {
 	if int(tooLate) != e.ds.tooLate {
 		t.Errorf("too_late metric %v, want %d", tooLate, e.ds.tooLate)
 	}
-	t.Logf("%d records published, %d unique events, %d windows, %d malformed", len(e.ds.phase1)+len(e.ds.phase2), e.expectedEvents(2), len(e.ds.windows), len(e.ds.malformed))
+	if e.ds.formPairs == 0 {
+		t.Error("the dataset has no pair told with a document by one agency and names only by the other")
+	}
+	t.Logf("%d records published, %d unique events, %d windows, %d malformed, %d cross-agency pairs (%d across identity forms)", len(e.ds.phase1)+len(e.ds.phase2), e.expectedEvents(2), len(e.ds.windows), len(e.ds.malformed), len(e.ds.pairs), e.ds.formPairs)
 }
 
 // TestCrashRecovery kills the process (SIGKILL) in the middle of the stream and starts it

@@ -46,8 +46,12 @@ type CleanEvent struct {
 	// ExactKey hashes (agency, event_id); SemanticKey is the keyed fingerprint of (person,
 	// type, point), zero when the record identifies no person. Both serve deduplication only
 	// and are never stored in ClickHouse.
+	// AltKey is the fingerprint of the same (person, type, point) by the record's second
+	// identity form when it carries both (document, and names with birth date): a repeat
+	// reported by another agency with only one of the forms still matches one key.
 	ExactKey    uint64
 	SemanticKey uint64
+	AltKey      uint64
 	// Watermark is the event-time watermark (Unix seconds) of the record's partition, stamped
 	// by the dedup stage so that lateness decisions downstream are part of the log and replay
 	// identically after a crash.
@@ -111,19 +115,41 @@ const (
 	AccompaniedMinor                   // accompanied_minor
 )
 
-// cleanCodecVersion 2 puts the fixed-width fields first, so dedup reads its keys and stamps
-// the watermark in place without decoding the record (see PeekClean, SetWatermark).
-const cleanCodecVersion = 2
+// cleanCodecVersion 3 adds the alternate semantic key to version 2, which put the
+// fixed-width fields first, so dedup reads its keys and stamps the watermark in place without
+// decoding the record (see PeekClean, SetWatermark). Version 2 records (written before an
+// upgrade, still in vigia.clean for the dedup horizon) are read with no alternate key.
+const cleanCodecVersion = 3
 
 // Layout: 10 header bytes (version, schema version, enums, flags), then at fixed offsets the
-// watermark, exact key and semantic key (8 bytes each, little-endian), then varints
-// (occurred_at, ingested_at, count), then length-prefixed strings.
+// watermark, exact key, semantic key and alternate key (8 bytes each, little-endian; version 2
+// has no alternate key), then varints (occurred_at, ingested_at, count), then length-prefixed
+// strings.
 const (
 	offWatermark = 10
 	offExact     = 18
 	offSemantic  = 26
-	offVarints   = 34
+	offAlt       = 34
+	offVarints   = 42
+	offVarintsV2 = 34
 )
+
+// layout checks b's codec version and returns where its varints start and its alternate key.
+func layout(b []byte) (varints int, alt uint64, ok bool) {
+	if len(b) < offVarintsV2 {
+		return 0, 0, false
+	}
+	switch b[0] {
+	case 2:
+		return offVarintsV2, 0, true
+	case cleanCodecVersion:
+		if len(b) < offVarints {
+			return 0, 0, false
+		}
+		return offVarints, binary.LittleEndian.Uint64(b[offAlt:]), true
+	}
+	return 0, 0, false
+}
 
 // ErrBadClean is returned for bytes that are not a clean event of a known codec version.
 var ErrBadClean = errors.New("not a clean event")
@@ -136,6 +162,7 @@ func (e *CleanEvent) AppendBinary(b []byte) []byte {
 	b = binary.LittleEndian.AppendUint64(b, uint64(e.Watermark))
 	b = binary.LittleEndian.AppendUint64(b, e.ExactKey)
 	b = binary.LittleEndian.AppendUint64(b, e.SemanticKey)
+	b = binary.LittleEndian.AppendUint64(b, e.AltKey)
 	b = binary.AppendVarint(b, e.OccurredAt)
 	b = binary.AppendVarint(b, e.IngestedAt)
 	b = binary.AppendUvarint(b, uint64(e.Count))
@@ -160,7 +187,8 @@ func flags(e *CleanEvent) byte {
 
 // UnmarshalBinary decodes b into e. Strings are copied, so b may be reused.
 func (e *CleanEvent) UnmarshalBinary(b []byte) error {
-	if len(b) < offVarints || b[0] != cleanCodecVersion {
+	varints, alt, ok := layout(b)
+	if !ok {
 		return ErrBadClean
 	}
 	e.SchemaVersion, e.Type, e.Role, e.Direction = b[1], schemas.EventType(b[2]), schemas.Role(b[3]), schemas.Direction(b[4])
@@ -172,8 +200,8 @@ func (e *CleanEvent) UnmarshalBinary(b []byte) error {
 	}
 	e.Watermark = int64(binary.LittleEndian.Uint64(b[offWatermark:]))
 	e.ExactKey = binary.LittleEndian.Uint64(b[offExact:])
-	e.SemanticKey = binary.LittleEndian.Uint64(b[offSemantic:])
-	d := decoder{b: b[offVarints:]}
+	e.SemanticKey, e.AltKey = binary.LittleEndian.Uint64(b[offSemantic:]), alt
+	d := decoder{b: b[varints:]}
 	e.OccurredAt, e.IngestedAt = d.varint(), d.varint()
 	e.Count = uint32(d.uvarint())
 	for _, s := range [...]*string{&e.Agency, &e.EventID, &e.PointID, &e.PointCountry, &e.Nationality,
@@ -216,19 +244,20 @@ func (d *decoder) uvarint() uint64 {
 
 // CleanPeek is what deduplication needs of a clean record, read without decoding it.
 type CleanPeek struct {
-	ExactKey, SemanticKey uint64
-	OccurredAt            int64
+	ExactKey, SemanticKey, AltKey uint64
+	OccurredAt                    int64
 	PointID               []byte // a view into the record
 }
 
 // PeekClean reads the keys, the event time and the point of an encoded clean event without
 // allocating.
 func PeekClean(b []byte) (CleanPeek, error) {
-	if len(b) < offVarints || b[0] != cleanCodecVersion {
+	varints, alt, ok := layout(b)
+	if !ok {
 		return CleanPeek{}, ErrBadClean
 	}
-	p := CleanPeek{ExactKey: binary.LittleEndian.Uint64(b[offExact:]), SemanticKey: binary.LittleEndian.Uint64(b[offSemantic:])}
-	d := decoder{b: b[offVarints:]}
+	p := CleanPeek{ExactKey: binary.LittleEndian.Uint64(b[offExact:]), SemanticKey: binary.LittleEndian.Uint64(b[offSemantic:]), AltKey: alt}
+	d := decoder{b: b[varints:]}
 	p.OccurredAt = d.varint()
 	d.varint()
 	d.uvarint()

@@ -13,7 +13,7 @@ func sampleClean() CleanEvent {
 		Nationality: "VEN", Sex: schemas.Female, AgeBand: Age12to17, Minor: true, Unaccompanied: true,
 		Category: UnaccompaniedMinor, DestinationCountry: "USA", Mode: schemas.ModeNone,
 		FamilyPseudonym: "abc", KeyID: "k1", IngestedAt: 1696256200,
-		ExactKey: 1 << 60, SemanticKey: 42, Watermark: 1696250000,
+		ExactKey: 1 << 60, SemanticKey: 42, AltKey: 43, Watermark: 1696250000,
 	}
 }
 
@@ -40,7 +40,7 @@ func TestPeekAndSetWatermark(t *testing.T) {
 	e := sampleClean()
 	b := e.AppendBinary(nil)
 	p, err := PeekClean(b)
-	if err != nil || p.ExactKey != e.ExactKey || p.SemanticKey != e.SemanticKey || p.OccurredAt != e.OccurredAt || string(p.PointID) != e.PointID {
+	if err != nil || p.ExactKey != e.ExactKey || p.SemanticKey != e.SemanticKey || p.AltKey != e.AltKey || p.OccurredAt != e.OccurredAt || string(p.PointID) != e.PointID {
 		t.Fatalf("peek %+v %v", p, err)
 	}
 	SetWatermark(b, 1234)
@@ -102,5 +102,25 @@ func BenchmarkCleanUnmarshal(b *testing.B) {
 		if err := x.UnmarshalBinary(buf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Version 2 records, written before the alternate key existed, still decode (no AltKey).
+func TestReadsCodecVersion2(t *testing.T) {
+	t.Parallel()
+	e := sampleClean()
+	v3 := e.AppendBinary(nil)
+	v2 := append(append([]byte{2}, v3[1:offAlt]...), v3[offVarints:]...)
+	var got CleanEvent
+	if err := got.UnmarshalBinary(v2); err != nil {
+		t.Fatal(err)
+	}
+	want := e
+	want.AltKey = 0
+	if got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	if p, err := PeekClean(v2); err != nil || p.SemanticKey != e.SemanticKey || p.AltKey != 0 || string(p.PointID) != e.PointID {
+		t.Fatalf("peek %+v %v", p, err)
 	}
 }

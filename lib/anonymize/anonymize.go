@@ -49,6 +49,7 @@ type Anonymizer struct {
 	keyID string
 	mac   hash.Hash
 	buf   []byte
+	alt   []byte
 	sum   [sha256.Size]byte
 }
 
@@ -64,7 +65,7 @@ func New(cfg Config) (*Anonymizer, error) {
 		cfg.Now = wallClock
 	}
 	id, key := cfg.Keys.Current()
-	return &Anonymizer{cfg: cfg, keyID: id, mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 256)}, nil
+	return &Anonymizer{cfg: cfg, keyID: id, mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 256), alt: make([]byte, 0, 256)}, nil
 }
 
 // Apply fills out from ev, which must have passed validation, at point pt.
@@ -85,8 +86,11 @@ func (a *Anonymizer) Apply(ev *schemas.Event, pt *schemas.Point, out *wire.Clean
 	if ageKnown {
 		out.AgeBand = wire.BandOf(age)
 	}
-	if id := a.identity(ev); len(id) > 0 {
+	if id, alt := a.identity(ev); len(id) > 0 {
 		out.SemanticKey = a.semanticKey(id, ev.Type, pt.ID)
+		if len(alt) > 0 {
+			out.AltKey = a.semanticKey(alt, ev.Type, pt.ID)
+		}
 		if !minor || a.cfg.PseudonymizeMinors {
 			out.PersonPseudonym = a.pseudonym("person", id)
 		}
@@ -97,27 +101,33 @@ func (a *Anonymizer) Apply(ev *schemas.Event, pt *schemas.Point, out *wire.Clean
 	}
 }
 
-// identity returns the normalized identity input in a.buf: the document (issuing country and
-// number) when there is one, else full names with the birth date; empty when neither.
-func (a *Anonymizer) identity(ev *schemas.Event) []byte {
+// identity returns the normalized identity forms of the record's person: id is the document
+// (issuing country and number) when there is one, else full names with the birth date; alt is
+// the names with the birth date when the record also has a document. Either may be empty.
+// Each form matches a repeat told with that form, so one person is one person however each
+// agency identifies them.
+func (a *Anonymizer) identity(ev *schemas.Event) (id, alt []byte) {
 	p := &ev.Person
-	b := a.buf[:0]
-	switch {
-	case p.Document.Number != "":
-		b = append(b, "doc\x00"...)
-		b = append(b, p.Document.Country...)
-		b = append(b, 0)
-		b = append(b, NormalizeDocument(p.Document.Number)...)
-	case p.GivenNames != "" && p.FamilyNames != "" && p.BirthDate != "":
-		b = append(b, "name\x00"...)
-		b = append(b, NormalizeName(p.GivenNames)...)
-		b = append(b, 0)
-		b = append(b, NormalizeName(p.FamilyNames)...)
-		b = append(b, 0)
-		b = append(b, p.BirthDate...)
+	names := a.alt[:0]
+	if p.GivenNames != "" && p.FamilyNames != "" && p.BirthDate != "" {
+		names = append(names, "name\x00"...)
+		names = append(names, NormalizeName(p.GivenNames)...)
+		names = append(names, 0)
+		names = append(names, NormalizeName(p.FamilyNames)...)
+		names = append(names, 0)
+		names = append(names, p.BirthDate...)
 	}
+	a.alt = names
+	if p.Document.Number == "" {
+		return names, nil
+	}
+	b := a.buf[:0]
+	b = append(b, "doc\x00"...)
+	b = append(b, p.Document.Country...)
+	b = append(b, 0)
+	b = append(b, NormalizeDocument(p.Document.Number)...)
 	a.buf = b
-	return b
+	return b, names
 }
 
 func (a *Anonymizer) pseudonym(domain string, input []byte) string {

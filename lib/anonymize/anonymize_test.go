@@ -181,3 +181,29 @@ func BenchmarkApply(b *testing.B) {
 		a.Apply(ev, point, &out)
 	}
 }
+
+// A record with a document and names carries both fingerprints; another agency's record of the
+// same crossing with names and birth date only (written differently) matches the second.
+func TestBothIdentityForms(t *testing.T) {
+	t.Parallel()
+	a := newAnon(t, k1)
+	var full, namesOnly, docOnly wire.CleanEvent
+	a.Apply(adult(), point, &full)
+	ev := adult()
+	ev.Agency, ev.EventID = "gt-igm", "g-1"
+	ev.Person.Document = schemas.Document{}
+	ev.Person.GivenNames, ev.Person.FamilyNames = "ZORAIDA canary", "Quintero Pena"
+	a.Apply(ev, point, &namesOnly)
+	ev = adult()
+	ev.Person.GivenNames, ev.Person.FamilyNames = "", ""
+	a.Apply(ev, point, &docOnly)
+	if full.SemanticKey == 0 || full.AltKey == 0 || full.SemanticKey == full.AltKey {
+		t.Fatalf("document and names: keys %x %x", full.SemanticKey, full.AltKey)
+	}
+	if namesOnly.SemanticKey != full.AltKey || namesOnly.AltKey != 0 {
+		t.Fatalf("names only: %x %x, want %x 0", namesOnly.SemanticKey, namesOnly.AltKey, full.AltKey)
+	}
+	if docOnly.SemanticKey != full.SemanticKey || docOnly.AltKey != 0 {
+		t.Fatalf("document only: %x %x, want %x 0", docOnly.SemanticKey, docOnly.AltKey, full.SemanticKey)
+	}
+}

@@ -58,29 +58,36 @@ const (
 	BeyondHorizon // older than the horizon: cannot be judged, passed on
 )
 
-// Check judges a record without changing the state.
-func (s *State) Check(exactKey, semanticKey uint64, occurredAt int64) Verdict {
+// Check judges a record without changing the state. semanticKey and altKey are the
+// fingerprints of the record's identity forms (0: none); a match on either is a repeat.
+func (s *State) Check(exactKey, semanticKey, altKey uint64, occurredAt int64) Verdict {
 	if occurredAt < s.newest-int64(s.cfg.Horizon/time.Second) {
 		return BeyondHorizon
 	}
 	if _, ok := s.exact[exactKey]; ok {
 		return ExactDuplicate
 	}
-	if semanticKey != 0 {
-		if last, ok := s.semantic[semanticKey]; ok && abs(int64(last)-occurredAt) <= int64(s.cfg.Tolerance/time.Second) {
-			return SemanticDuplicate
-		}
+	if s.seen(semanticKey, occurredAt) || s.seen(altKey, occurredAt) {
+		return SemanticDuplicate
 	}
 	return Unique
 }
 
+func (s *State) seen(key uint64, occurredAt int64) bool {
+	if key == 0 {
+		return false
+	}
+	last, ok := s.semantic[key]
+	return ok && abs(int64(last)-occurredAt) <= int64(s.cfg.Tolerance/time.Second)
+}
+
 // Add remembers a delivered record, then expires and bounds the state.
-func (s *State) Add(exactKey, semanticKey uint64, occurredAt int64) {
+func (s *State) Add(exactKey, semanticKey, altKey uint64, occurredAt int64) {
 	t := uint32(max(occurredAt, 0))
 	s.exact[exactKey] = t
-	if semanticKey != 0 {
-		if last, ok := s.semantic[semanticKey]; !ok || t > last {
-			s.semantic[semanticKey] = t
+	for _, k := range [2]uint64{semanticKey, altKey} {
+		if last, ok := s.semantic[k]; k != 0 && (!ok || t > last) {
+			s.semantic[k] = t
 		}
 	}
 	if occurredAt > s.newest {

@@ -11,7 +11,7 @@ const h = 3600
 func TestStateVerdicts(t *testing.T) {
 	s := New(Config{Horizon: 48 * time.Hour, Tolerance: time.Hour})
 	base := int64(1_700_000_000)
-	s.Add(1, 100, base)
+	s.Add(1, 100, 0, base)
 	for _, tc := range []struct {
 		name       string
 		exact, sem uint64
@@ -26,7 +26,7 @@ func TestStateVerdicts(t *testing.T) {
 		{"another person", 5, 200, base, Unique},
 		{"no person", 6, 0, base, Unique},
 	} {
-		if got := s.Check(tc.exact, tc.sem, tc.at); got != tc.want {
+		if got := s.Check(tc.exact, tc.sem, 0, tc.at); got != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
@@ -35,15 +35,15 @@ func TestStateVerdicts(t *testing.T) {
 func TestStateExpiresByEventTime(t *testing.T) {
 	s := New(Config{Horizon: 24 * time.Hour})
 	base := int64(1_700_000_000)
-	s.Add(1, 10, base)
-	s.Add(2, 0, base+25*h) // a day later in event time: key 1 expires
-	if s.Check(1, 0, base+25*h) != Unique {
+	s.Add(1, 10, 0, base)
+	s.Add(2, 0, 0, base+25*h) // a day later in event time: key 1 expires
+	if s.Check(1, 0, 0, base+25*h) != Unique {
 		t.Fatal("key 1 should have expired")
 	}
-	if s.Check(2, 0, base+25*h) != ExactDuplicate {
+	if s.Check(2, 0, 0, base+25*h) != ExactDuplicate {
 		t.Fatal("key 2 lost")
 	}
-	if s.Check(9, 0, base) != BeyondHorizon {
+	if s.Check(9, 0, 0, base) != BeyondHorizon {
 		t.Fatal("an event older than the horizon must be reported as such")
 	}
 }
@@ -52,7 +52,7 @@ func TestStateHardBound(t *testing.T) {
 	s := New(Config{Horizon: 7 * 24 * time.Hour, MaxKeys: 1000})
 	base := int64(1_700_000_000)
 	for i := 0; i < 5000; i++ {
-		s.Add(uint64(i+1), 0, base+int64(i)*60)
+		s.Add(uint64(i+1), 0, 0, base+int64(i)*60)
 	}
 	if s.Len() > 1000 {
 		t.Fatalf("state holds %d keys over its bound", s.Len())
@@ -60,7 +60,7 @@ func TestStateHardBound(t *testing.T) {
 	if s.Evictions == 0 {
 		t.Fatal("evictions not counted")
 	}
-	if s.Check(5000, 0, base+4999*60) != ExactDuplicate {
+	if s.Check(5000, 0, 0, base+4999*60) != ExactDuplicate {
 		t.Fatal("the newest key must survive eviction")
 	}
 }
@@ -80,7 +80,7 @@ func BenchmarkStateBytesPerKey(b *testing.B) {
 			if i%2 == 0 {
 				sem = uint64(i)*0x9E3779B97F4A7C15 | 1
 			}
-			s.Add(uint64(i)*0xBF58476D1CE4E5B9+1, sem, base+int64(i%86400))
+			s.Add(uint64(i)*0xBF58476D1CE4E5B9+1, sem, 0, base+int64(i%86400))
 		}
 		runtime.GC()
 		runtime.ReadMemStats(&after)
@@ -97,8 +97,32 @@ func BenchmarkStateCheckAdd(b *testing.B) {
 	for b.Loop() {
 		i++
 		k := i * 0x9E3779B97F4A7C15
-		if s.Check(k, k>>1, base+int64(i%86400)) == Unique {
-			s.Add(k, k>>1, base+int64(i%86400))
+		if s.Check(k, k>>1, 0, base+int64(i%86400)) == Unique {
+			s.Add(k, k>>1, 0, base+int64(i%86400))
+		}
+	}
+}
+
+// A person told with a document and names by one agency and with names only by another (or
+// the reverse) is one person: a match on either identity form is a repeat.
+func TestEitherIdentityFormMatches(t *testing.T) {
+	t.Parallel()
+	const doc, names, otherNames = 11, 22, 33
+	base := int64(1_700_000_000)
+	for _, tc := range []struct {
+		name          string
+		first, second [2]uint64 // semantic, alternate
+		want          Verdict
+	}{
+		{"document and names, then names only", [2]uint64{doc, names}, [2]uint64{names, 0}, SemanticDuplicate},
+		{"names only, then document and names", [2]uint64{names, 0}, [2]uint64{doc, names}, SemanticDuplicate},
+		{"document only, then names only", [2]uint64{doc, 0}, [2]uint64{names, 0}, Unique},
+		{"same document, other names", [2]uint64{doc, names}, [2]uint64{doc, otherNames}, SemanticDuplicate},
+	} {
+		s := New(Config{Horizon: 48 * time.Hour, Tolerance: time.Hour})
+		s.Add(1, tc.first[0], tc.first[1], base)
+		if got := s.Check(2, tc.second[0], tc.second[1], base+600); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }

@@ -138,7 +138,7 @@ type partition struct {
 type pendingKeys struct {
 	exact    map[uint64]struct{}
 	semantic map[uint64]int64
-	accepted [][3]int64 // exact, semantic, occurred_at, in order
+	accepted [][4]int64 // exact, semantic, alternate, occurred_at, in order
 }
 
 func (p *partition) replay(m kafka.Message) error {
@@ -149,7 +149,7 @@ func (p *partition) replay(m kafka.Message) error {
 	if err := p.ev.UnmarshalBinary(m.Value); err != nil {
 		return nil // not ours to judge here; the window stage reports it
 	}
-	p.state.Add(p.ev.ExactKey, p.ev.SemanticKey, p.ev.OccurredAt)
+	p.state.Add(p.ev.ExactKey, p.ev.SemanticKey, p.ev.AltKey, p.ev.OccurredAt)
 	p.wm = max(p.wm, p.ev.Watermark)
 	return nil
 }
@@ -192,7 +192,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			semantic++
 			continue
 		}
-		p.pending.add(pk.ExactKey, pk.SemanticKey, pk.OccurredAt)
+		p.pending.add(pk.ExactKey, pk.SemanticKey, pk.AltKey, pk.OccurredAt)
 		advance()
 		wire.SetWatermark(msgs[i].Value, wm)
 		stamped = wm
@@ -206,7 +206,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		return p.delivered, fmt.Errorf("cannot produce dedup output: %w", err)
 	}
 	for _, a := range p.pending.accepted {
-		p.state.Add(uint64(a[0]), uint64(a[1]), a[2])
+		p.state.Add(uint64(a[0]), uint64(a[1]), uint64(a[2]), a[3])
 	}
 	p.wm = wm
 	if len(msgs) > 0 {
@@ -217,10 +217,10 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 }
 
 func (p *partition) verdict(e *wire.CleanPeek) dedupstate.Verdict {
-	if v := p.state.Check(e.ExactKey, e.SemanticKey, e.OccurredAt); v != dedupstate.Unique && v != dedupstate.BeyondHorizon {
+	if v := p.state.Check(e.ExactKey, e.SemanticKey, e.AltKey, e.OccurredAt); v != dedupstate.Unique && v != dedupstate.BeyondHorizon {
 		return v
 	}
-	return p.pending.check(e.ExactKey, e.SemanticKey, e.OccurredAt, int64(p.s.cfg.State.Tolerance/time.Second))
+	return p.pending.check(e.ExactKey, e.SemanticKey, e.AltKey, e.OccurredAt, int64(p.s.cfg.State.Tolerance/time.Second))
 }
 
 func (p *partition) count(out, exact, semantic, corrupt int) {
@@ -251,20 +251,24 @@ func (k *pendingKeys) reset() {
 	k.accepted = k.accepted[:0]
 }
 
-func (k *pendingKeys) add(exact, semantic uint64, at int64) {
+func (k *pendingKeys) add(exact, semantic, alt uint64, at int64) {
 	k.exact[exact] = struct{}{}
-	if semantic != 0 {
-		k.semantic[semantic] = max(k.semantic[semantic], at)
+	for _, s := range [2]uint64{semantic, alt} {
+		if s != 0 {
+			k.semantic[s] = max(k.semantic[s], at)
+		}
 	}
-	k.accepted = append(k.accepted, [3]int64{int64(exact), int64(semantic), at})
+	k.accepted = append(k.accepted, [4]int64{int64(exact), int64(semantic), int64(alt), at})
 }
 
-func (k *pendingKeys) check(exact, semantic uint64, at, tolerance int64) dedupstate.Verdict {
+func (k *pendingKeys) check(exact, semantic, alt uint64, at, tolerance int64) dedupstate.Verdict {
 	if _, ok := k.exact[exact]; ok {
 		return dedupstate.ExactDuplicate
 	}
-	if last, ok := k.semantic[semantic]; semantic != 0 && ok && max(last-at, at-last) <= tolerance {
-		return dedupstate.SemanticDuplicate
+	for _, s := range [2]uint64{semantic, alt} {
+		if last, ok := k.semantic[s]; s != 0 && ok && max(last-at, at-last) <= tolerance {
+			return dedupstate.SemanticDuplicate
+		}
 	}
 	return dedupstate.Unique
 }
