@@ -246,7 +246,7 @@ func (d *decoder) uvarint() uint64 {
 type CleanPeek struct {
 	ExactKey, SemanticKey, AltKey uint64
 	OccurredAt                    int64
-	PointID               []byte // a view into the record
+	PointID                       []byte // a view into the record
 }
 
 // PeekClean reads the keys, the event time and the point of an encoded clean event without
