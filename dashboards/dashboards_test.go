@@ -12,6 +12,7 @@ import (
 
 // The committed JSON is what this code renders: change the code, run `make dashboards`.
 func TestCommittedDashboardsAreCurrent(t *testing.T) {
+	t.Parallel()
 	files, err := Render(DefaultSettings())
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +32,7 @@ func TestCommittedDashboardsAreCurrent(t *testing.T) {
 // Every dashboard selects its data source through the variable, has a unique uid and
 // bilingual titles; every panel has a query.
 func TestDashboardShape(t *testing.T) {
+	t.Parallel()
 	files, _ := Render(DefaultSettings())
 	uids := map[string]bool{}
 	for name, b := range files {
@@ -84,6 +86,7 @@ func TestDashboardShape(t *testing.T) {
 }
 
 func TestExpand(t *testing.T) {
+	t.Parallel()
 	v := Vars{From: time.Unix(1000, 0), To: time.Unix(2000, 0), IntervalS: 60, Values: map[string]string{"database": "db1", "k": "5", "point": "pan-x"}}
 	for _, tc := range []struct{ in, want string }{
 		{"WHERE $__timeFilter(window_start)", "WHERE window_start >= toDateTime(1000) AND window_start <= toDateTime(2000)"},

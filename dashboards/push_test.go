@@ -63,6 +63,7 @@ func (g *fakeGrafana) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestPush(t *testing.T) {
+	t.Parallel()
 	g := &fakeGrafana{}
 	srv := httptest.NewServer(g)
 	defer srv.Close()
@@ -97,6 +98,7 @@ func TestPush(t *testing.T) {
 }
 
 func TestPushErrorsSayWhatToFix(t *testing.T) {
+	t.Parallel()
 	g := &fakeGrafana{}
 	srv := httptest.NewServer(g)
 	defer srv.Close()

@@ -31,6 +31,7 @@ func alertSchema(t *testing.T) *jsonschema.Schema {
 
 // What Go encodes is what the schema documents, field for field.
 func TestAlertChangeMatchesSchema(t *testing.T) {
+	t.Parallel()
 	s := alertSchema(t)
 	at := time.Date(2023, 8, 14, 5, 0, 0, 0, time.UTC)
 	c := AlertChange{Schema: AlertSchemaName, AlertID: "0123456789abcdef", Version: 2, State: "updated", Severity: "alert",

@@ -61,6 +61,7 @@ func readExpected(t *testing.T) []expectation {
 
 // Every invalid record gets its exact primary reason and path.
 func TestInvalidCases(t *testing.T) {
+	t.Parallel()
 	chk := testChecker(t)
 	lines := readLines(t, "testdata/invalid.ndjson")
 	want := readExpected(t)
@@ -91,6 +92,7 @@ func TestInvalidCases(t *testing.T) {
 }
 
 func TestValidFile(t *testing.T) {
+	t.Parallel()
 	chk := testChecker(t)
 	for i, l := range readLines(t, "testdata/valid.ndjson") {
 		var ev Event
@@ -105,6 +107,7 @@ func TestValidFile(t *testing.T) {
 // The JSON Schema agencies use and the Go validator agree: every valid record passes the
 // schema, and the schema rejects exactly the invalid cases marked "reject".
 func TestJSONSchemaAgrees(t *testing.T) {
+	t.Parallel()
 	c := jsonschema.NewCompiler()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(EventV1Schema))
 	if err != nil {
@@ -143,6 +146,7 @@ func TestJSONSchemaAgrees(t *testing.T) {
 // Messages never quote a person's data or the record's id: they end up in logs and in the
 // DLQ's clear headers.
 func TestMessagesCarryNoValues(t *testing.T) {
+	t.Parallel()
 	chk := testChecker(t)
 	for i, l := range readLines(t, "testdata/invalid.ndjson") {
 		var ev Event
@@ -180,6 +184,7 @@ func stringsIn(v any) []string {
 }
 
 func TestAgencyMismatch(t *testing.T) {
+	t.Parallel()
 	chk := testChecker(t)
 	l := readLines(t, "testdata/valid.ndjson")[0]
 	var ev Event
@@ -196,6 +201,7 @@ func TestAgencyMismatch(t *testing.T) {
 }
 
 func TestTooLarge(t *testing.T) {
+	t.Parallel()
 	chk := testChecker(t)
 	rec := []byte(`{"event_id":"` + strings.Repeat("x", DefaultMaxRecordBytes) + `"}`)
 	var ev Event
@@ -207,6 +213,7 @@ func TestTooLarge(t *testing.T) {
 }
 
 func TestDecodeFields(t *testing.T) {
+	t.Parallel()
 	chk := testChecker(t)
 	var ev Event
 	var errs Errors
@@ -229,6 +236,7 @@ func TestDecodeFields(t *testing.T) {
 }
 
 func TestReasonCatalog(t *testing.T) {
+	t.Parallel()
 	seen := map[string]bool{}
 	for _, r := range Reasons() {
 		code := r.String()
@@ -247,6 +255,7 @@ func TestReasonCatalog(t *testing.T) {
 
 // docs/publishing.md lists every reason code with its retryable flag.
 func TestPublishingGuideListsEveryReason(t *testing.T) {
+	t.Parallel()
 	b, err := os.ReadFile("../docs/publishing.md")
 	if err != nil {
 		t.Fatal(err)

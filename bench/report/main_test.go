@@ -6,6 +6,7 @@ import (
 )
 
 func TestReadGroupsByBenchmarkAndUnit(t *testing.T) {
+	t.Parallel()
 	out := `goos: linux
 goarch: amd64
 pkg: github.com/vigia-observatory/vigia/bench

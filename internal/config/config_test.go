@@ -9,6 +9,7 @@ import (
 )
 
 func TestDefaultIsValid(t *testing.T) {
+	t.Parallel()
 	c := Default()
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
@@ -16,6 +17,7 @@ func TestDefaultIsValid(t *testing.T) {
 }
 
 func TestValidateNamesTheKey(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name   string
 		mutate func(*Config)
@@ -60,6 +62,7 @@ func write(t *testing.T, body string) string {
 }
 
 func TestLoadFileThenEnv(t *testing.T) {
+	t.Parallel()
 	p := write(t, "kafka:\n  brokers: [a:1, b:2]\n  partitions: 12\nvalidation:\n  max_clock_skew: 1h\n")
 	c, err := Load(p, map[string]string{"VIGIA_KAFKA_PARTITIONS": "3", "VIGIA_CLICKHOUSE_PASSWORD": "s3cret"})
 	if err != nil {
@@ -72,6 +75,7 @@ func TestLoadFileThenEnv(t *testing.T) {
 }
 
 func TestLoadRejectsUnknownKey(t *testing.T) {
+	t.Parallel()
 	p := write(t, "kafka:\n  brokerz: [a:1]\n")
 	_, err := Load(p, nil)
 	if err == nil || !strings.Contains(err.Error(), "brokerz") {
@@ -80,6 +84,7 @@ func TestLoadRejectsUnknownKey(t *testing.T) {
 }
 
 func TestLoadRejectsBadEnv(t *testing.T) {
+	t.Parallel()
 	_, err := Load("", map[string]string{"VIGIA_KAFKA_PARTITIONS": "many"})
 	if err == nil || !strings.Contains(err.Error(), "PARTITIONS") {
 		t.Fatalf("got %v", err)
@@ -87,6 +92,7 @@ func TestLoadRejectsBadEnv(t *testing.T) {
 }
 
 func TestPasswordNeverFromYAML(t *testing.T) {
+	t.Parallel()
 	p := write(t, "clickhouse:\n  password: x\n")
 	if _, err := Load(p, nil); err == nil {
 		t.Fatal("a password in the YAML file must be refused")
@@ -94,6 +100,7 @@ func TestPasswordNeverFromYAML(t *testing.T) {
 }
 
 func TestPasswordFile(t *testing.T) {
+	t.Parallel()
 	pw := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(pw, []byte("hunter2\n"), 0o600)
 	c, err := Load("", map[string]string{"VIGIA_CLICKHOUSE_PASSWORD_FILE": pw})

@@ -7,6 +7,7 @@ import (
 
 // The documented example must load and equal the defaults, so the docs stay true.
 func TestExampleFileIsTheDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := Load("../../docs/config.example.yaml", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSealParseOpen(t *testing.T) {
+	t.Parallel()
 	kr, _ := secrets.ParseKeyRing("d1:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)), KeySize)
 	s, _ := NewSealer(kr)
 	src := kafka.Message{Topic: "vigia.raw.hn-inm", Partition: 2, Offset: 41, Value: []byte(`{"person":{"given_names":"Canary Name"}}`)}
@@ -56,6 +57,7 @@ func TestSealParseOpen(t *testing.T) {
 
 // A huge record keeps only its first MaxSealed bytes, so its DLQ record always fits a batch.
 func TestHugeRecordIsTruncated(t *testing.T) {
+	t.Parallel()
 	kr, _ := secrets.ParseKeyRing("d1:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{7}, 32)), KeySize)
 	s, _ := NewSealer(kr)
 	src := kafka.Message{Topic: "vigia.raw.x", Value: bytes.Repeat([]byte("y"), 3<<20)}

@@ -23,6 +23,7 @@ func (c *captured) WriteMessages(_ context.Context, msgs ...kafka.Message) error
 // A row refused twice is filed under one source position (so one dlq_records row), a
 // different row under another, and each opens with the DLQ key.
 func TestRejectFilesARowUnderItsContent(t *testing.T) {
+	t.Parallel()
 	kr, _ := secrets.ParseKeyRing("d1:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)), KeySize)
 	s, _ := NewSealer(kr)
 	out := &captured{}

@@ -8,6 +8,7 @@ import (
 )
 
 func TestSummarizeAndFilter(t *testing.T) {
+	t.Parallel()
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	recs := []Record{
 		{Agency: "hn-inm", Reason: schemas.UnknownPoint, Time: t0, Path: "point_id"},

@@ -7,6 +7,7 @@ import (
 )
 
 func TestSnapshotSumsPerStage(t *testing.T) {
+	t.Parallel()
 	reg := prometheus.NewRegistry()
 	m := New(reg)
 	m.In.WithLabelValues("ingest", "vigia.raw.a").Add(10)

@@ -13,6 +13,7 @@ func key(b byte, n int) string {
 }
 
 func TestParseKeyRing(t *testing.T) {
+	t.Parallel()
 	kr, err := ParseKeyRing("k1:"+key('a', 32)+", k2:"+key('b', 32), 32)
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +37,7 @@ func TestParseKeyRing(t *testing.T) {
 }
 
 func TestLoadKeyRingFromFile(t *testing.T) {
+	t.Parallel()
 	p := filepath.Join(t.TempDir(), "keys")
 	os.WriteFile(p, []byte("# rotated 2026-11\nold:"+key('a', 32)+"\nnew:"+key('c', 32)+"\n"), 0o600)
 	kr, err := LoadKeyRing(map[string]string{"X_FILE": p}, "X", 32)

@@ -18,6 +18,7 @@ func (t *tk) Err() error            { return t.err }
 func newTk() *tk { return &tk{done: make(chan struct{})} }
 
 func TestAcksCommitOnlyTheContiguousPrefix(t *testing.T) {
+	t.Parallel()
 	a := NewAcks(10)
 	t1, t2, t3 := newTk(), newTk(), newTk()
 	a.Add(t1, 20)
@@ -39,6 +40,7 @@ func TestAcksCommitOnlyTheContiguousPrefix(t *testing.T) {
 }
 
 func TestAcksWaitUntilIsBackPressure(t *testing.T) {
+	t.Parallel()
 	a := NewAcks(0)
 	t1 := newTk()
 	a.Add(t1, 5)

@@ -7,6 +7,7 @@ import (
 )
 
 func TestPointBalancerAlignsAnonAndClean(t *testing.T) {
+	t.Parallel()
 	b := PointBalancer{}
 	parts := []int{0, 1, 2, 3, 4, 5}
 	for _, point := range []string{"hnd-agua-caliente", "pan-lajas-blancas", "usa-bp-el-paso", "x"} {
@@ -20,6 +21,7 @@ func TestPointBalancerAlignsAnonAndClean(t *testing.T) {
 }
 
 func TestPartitionKey(t *testing.T) {
+	t.Parallel()
 	for n := 0; n < 6; n++ {
 		if got := (PointBalancer{}).Balance(kafka.Message{Key: PartitionKey(n)}, 0, 1, 2, 3, 4, 5); got != n {
 			t.Errorf("PartitionKey(%d) -> %d", n, got)

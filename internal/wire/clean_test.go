@@ -18,6 +18,7 @@ func sampleClean() CleanEvent {
 }
 
 func TestCleanRoundTrip(t *testing.T) {
+	t.Parallel()
 	e := sampleClean()
 	b := e.AppendBinary(nil)
 	var got CleanEvent
@@ -77,6 +78,7 @@ func FuzzCleanUnmarshal(f *testing.F) {
 }
 
 func TestBandOf(t *testing.T) {
+	t.Parallel()
 	for age, want := range map[int]AgeBand{-1: AgeUnknown, 0: Age0to4, 4: Age0to4, 5: Age5to11, 17: Age12to17, 18: Age18to29, 59: Age45to59, 60: Age60plus, 120: Age60plus} {
 		if got := BandOf(age); got != want {
 			t.Errorf("BandOf(%d) = %v, want %v", age, got, want)

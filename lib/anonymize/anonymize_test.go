@@ -48,6 +48,7 @@ func adult() *schemas.Event {
 }
 
 func TestNormalize(t *testing.T) {
+	t.Parallel()
 	for in, want := range map[string]string{
 		"  José  PÉREZ-Gómez ": "jose perez gomez",
 		"jose perez gomez":     "jose perez gomez",
@@ -64,6 +65,7 @@ func TestNormalize(t *testing.T) {
 }
 
 func TestAdultGetsStablePseudonymAndNoPII(t *testing.T) {
+	t.Parallel()
 	a := newAnon(t, k1)
 	var out wire.CleanEvent
 	ev := adult()
@@ -96,6 +98,7 @@ func TestAdultGetsStablePseudonymAndNoPII(t *testing.T) {
 }
 
 func TestKeyRotationChangesPseudonyms(t *testing.T) {
+	t.Parallel()
 	var o1, o2 wire.CleanEvent
 	newAnon(t, k1).Apply(adult(), point, &o1)
 	newAnon(t, k1+","+k2).Apply(adult(), point, &o2)
@@ -105,6 +108,7 @@ func TestKeyRotationChangesPseudonyms(t *testing.T) {
 }
 
 func TestMinorHasNoPseudonym(t *testing.T) {
+	t.Parallel()
 	ev := adult()
 	ev.Person.BirthDate = "2012-01-01"
 	ev.Person.Unaccompanied = schemas.TriTrue
@@ -125,6 +129,7 @@ func TestMinorHasNoPseudonym(t *testing.T) {
 }
 
 func TestRoleTable(t *testing.T) {
+	t.Parallel()
 	dest := []string{"USA", "CAN"}
 	for _, tc := range []struct {
 		name, nat, destination, pointCountry string
@@ -149,6 +154,7 @@ func TestRoleTable(t *testing.T) {
 }
 
 func TestCategoryTable(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		age    int
 		known  bool

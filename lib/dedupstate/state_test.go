@@ -9,6 +9,7 @@ import (
 const h = 3600
 
 func TestStateVerdicts(t *testing.T) {
+	t.Parallel()
 	s := New(Config{Horizon: 48 * time.Hour, Tolerance: time.Hour})
 	base := int64(1_700_000_000)
 	s.Add(1, 100, 0, base)
@@ -33,6 +34,7 @@ func TestStateVerdicts(t *testing.T) {
 }
 
 func TestStateExpiresByEventTime(t *testing.T) {
+	t.Parallel()
 	s := New(Config{Horizon: 24 * time.Hour})
 	base := int64(1_700_000_000)
 	s.Add(1, 10, 0, base)
@@ -49,6 +51,7 @@ func TestStateExpiresByEventTime(t *testing.T) {
 }
 
 func TestStateHardBound(t *testing.T) {
+	t.Parallel()
 	s := New(Config{Horizon: 7 * 24 * time.Hour, MaxKeys: 1000})
 	base := int64(1_700_000_000)
 	for i := 0; i < 5000; i++ {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestReadSeries(t *testing.T) {
+	t.Parallel()
 	ss, err := ReadSeries(strings.NewReader("series,t,n\na,2023-01,5\nb,2023-01,1\na,2023-02,7\n"), Monthly)
 	if err != nil || len(ss) != 2 || ss[0].Name != "a" || len(ss[0].Counts) != 2 || ss[0].Counts[1] != 7 {
 		t.Fatalf("%v %+v", err, ss)
@@ -30,6 +31,7 @@ func TestReadSeries(t *testing.T) {
 }
 
 func TestDetectorLevels(t *testing.T) {
+	t.Parallel()
 	y := []float64{100, 104, 98, 101, 99, 103, 97, 100, 102, 98, 101, 100}
 	for _, tc := range []struct {
 		last float64
@@ -57,6 +59,7 @@ func TestDetectorLevels(t *testing.T) {
 // TestPoissonFloor: seven quiet days that happen to be nearly flat do not make an ordinary
 // count an alarm: the band is at least the count's own Poisson noise.
 func TestPoissonFloor(t *testing.T) {
+	t.Parallel()
 	y := []float64{100, 101, 100, 99, 100, 101, 100, 100, 99, 100, 116}
 	bare, _ := Detector{Method: "C2"}.Run(y)
 	floored, _ := DefaultDetector().Run(y)
@@ -74,6 +77,7 @@ func TestPoissonFloor(t *testing.T) {
 // TestEWMA: a sustained moderate rise that no single period shows above C2's band alarms
 // under EWMA, and a quiet series does not.
 func TestEWMA(t *testing.T) {
+	t.Parallel()
 	base := []float64{100, 96, 104, 99, 101, 97, 103, 100, 98, 102}
 	quiet, err := Detector{Method: "EWMA"}.Run(append(base, 101, 99, 102))
 	if err != nil {

@@ -36,6 +36,7 @@ func readSeries(t testing.TB, path string) ([]string, []float64) {
 // The EARS fixtures made by R's surveillance (earsC, defaults) on the region's real monthly
 // series: every judged month has the same alarm and the same upper bound in Go.
 func TestEARSMatchesSurveillance(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("testdata/ears_reference.csv")
 	if err != nil {
 		t.Fatal(err)
@@ -91,6 +92,7 @@ func TestEARSMatchesSurveillance(t *testing.T) {
 }
 
 func TestEARSConfig(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []EARS{{Method: "C4"}, {Method: "C1", Baseline: 2}, {Method: "C1", Alpha: 1.5}, {Method: "C2", MinSigma: -1}} {
 		if _, err := bad.Run(make([]float64, 20)); err == nil {
 			t.Errorf("%+v accepted", bad)
@@ -116,6 +118,7 @@ func BenchmarkEARSPeriod(b *testing.B) {
 // qpois against R's qpois (stats 4.x, Rscript on this machine): exact to a mean of 100,
 // within one count above.
 func TestQpois(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct{ p, mean, want float64 }{
 		{0.999, 1, 5}, {0.99999, 1, 8}, {0.999, 20, 35}, {0.99999, 100, 145},
 		{0.99999, 101, 147}, {0.999999, 150, 212}, {0.999, 868, 960}, {0.99999, 868, 996}, {0.999999, 5000, 5340},

@@ -16,6 +16,7 @@ func v(obs float64, s Severity) Verdict {
 // One surge: opened once, updated at the new peak and the higher severity, resolved after two
 // quiet periods; nothing else.
 func TestLifecycle(t *testing.T) {
+	t.Parallel()
 	tr := NewTracker(2)
 	steps := []struct {
 		obs  float64
@@ -51,6 +52,7 @@ func TestLifecycle(t *testing.T) {
 // After a restart the open alert is restored from storage: the same surge is updated, not
 // opened again.
 func TestRestoreDoesNotReopen(t *testing.T) {
+	t.Parallel()
 	tr := NewTracker(2)
 	opened := tr.Observe(key, day(0), v(160, SeverityWarning))
 	restarted := NewTracker(2)
@@ -67,6 +69,7 @@ func TestRestoreDoesNotReopen(t *testing.T) {
 // A replayed quiet period is not counted twice: only new periods move an alert towards
 // resolution.
 func TestReplayedQuietPeriodDoesNotResolve(t *testing.T) {
+	t.Parallel()
 	tr := NewTracker(2)
 	if c := tr.Observe(key, day(0), v(160, SeverityWarning)); c == nil {
 		t.Fatal("not opened")

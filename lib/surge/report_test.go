@@ -59,6 +59,7 @@ func monthOf(i int) string { return fmt.Sprintf("%04d-%02d", (i-1)/12, (i-1)%12+
 // prints the table the closing note quotes (go test -run SurgeReport -v ./lib/surge).
 // The default detector must find the named surges of the series it can judge by their peak.
 func TestSurgeReport(t *testing.T) {
+	t.Parallel()
 	f, err := os.Open("testdata/farrington_reference.csv")
 	if err != nil {
 		t.Fatal(err)

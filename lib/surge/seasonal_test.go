@@ -9,6 +9,7 @@ import (
 // 90 days with a weekly pattern and noise: with the default detector, an ordinary Monday
 // raises nothing.
 func TestSeasonalQuietOnAStableWeeklyPattern(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(3, 4))
 	week := []float64{120, 140, 135, 130, 125, 80, 60}
 	var y []float64
@@ -31,6 +32,7 @@ func TestSeasonalQuietOnAStableWeeklyPattern(t *testing.T) {
 
 // A surge on top of the same pattern is found on its first day.
 func TestSeasonalFindsASurge(t *testing.T) {
+	t.Parallel()
 	r := rand.New(rand.NewPCG(5, 6))
 	week := []float64{120, 140, 135, 130, 125, 80, 60}
 	var y []float64
@@ -48,6 +50,7 @@ func TestSeasonalFindsASurge(t *testing.T) {
 }
 
 func TestSeasonalConfig(t *testing.T) {
+	t.Parallel()
 	for _, bad := range []Seasonal{{}, {Frequency: 7, Window: 4}, {Frequency: 12, Cycles: 1}, {Frequency: 12, Alpha: 2}} {
 		if _, err := bad.Run(make([]float64, 100)); err == nil {
 			t.Errorf("%+v accepted", bad)

@@ -23,6 +23,7 @@ func collect(a *Aggregator) map[Key]Row {
 }
 
 func TestHourlyAndDailyCounts(t *testing.T) {
+	t.Parallel()
 	a := New(Config{AllowedLateness: time.Hour})
 	a.Add(ev(t0+10, t0, 2), 0)
 	a.Add(ev(t0+3599, t0, 1), 1)
@@ -41,6 +42,7 @@ func TestHourlyAndDailyCounts(t *testing.T) {
 }
 
 func TestLateAndTooLate(t *testing.T) {
+	t.Parallel()
 	a := New(Config{AllowedLateness: time.Hour})
 	a.Add(ev(t0+100, t0, 1), 0)
 	collect(a)
@@ -67,6 +69,7 @@ func TestLateAndTooLate(t *testing.T) {
 }
 
 func TestSafeOffsetHoldsOpenWindows(t *testing.T) {
+	t.Parallel()
 	a := New(Config{AllowedLateness: time.Hour})
 	a.Add(ev(t0+10, t0, 1), 7)
 	a.Add(ev(t0+4000, t0, 1), 8)
@@ -82,6 +85,7 @@ func TestSafeOffsetHoldsOpenWindows(t *testing.T) {
 }
 
 func TestDailyWindowsFollowThePointsDay(t *testing.T) {
+	t.Parallel()
 	tz, _ := time.LoadLocation("America/Tegucigalpa") // UTC-6
 	a := New(Config{Zone: func(string) *time.Location { return tz }})
 	// 2023-08-14 23:30 local is 2023-08-15 05:30 UTC: it belongs to the local 14th.

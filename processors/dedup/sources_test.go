@@ -18,6 +18,7 @@ const day = int64(86400)
 // The watermark follows the slowest source still reading; caught-up sources do not hold it;
 // a known source not heard from holds it for the idle timeout after the partition opened.
 func TestSourcesHoldTheWatermarkToTheSlowest(t *testing.T) {
+	t.Parallel()
 	t0 := time.Unix(1_700_000_000, 0)
 	s := newSources(30*time.Second, t0)
 	s.known = []string{"raw.a:0", "raw.a:1", "raw.b:0"}
@@ -65,6 +66,7 @@ func TestSourcesHoldTheWatermarkToTheSlowest(t *testing.T) {
 // Within one batch (one now) the answer is kept, and still follows every change that can
 // move it: the slowest source overtaking another, a new source, a source catching up.
 func TestSourcesWithinOneBatch(t *testing.T) {
+	t.Parallel()
 	t0 := time.Unix(1_700_000_000, 0)
 	s := newSources(30*time.Second, t0)
 	s.event(from("a"), 5*day, t0)

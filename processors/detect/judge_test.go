@@ -130,6 +130,7 @@ func runDays(t *testing.T, j *judge, src *memSource, from, to int) []schemas.Ale
 
 // A stable seasonal stream of 90 days, weekly pattern and noise, at five points: no alert.
 func TestStableSeasonalNoAlert(t *testing.T) {
+	t.Parallel()
 	for seed := range uint64(5) {
 		src := &memSource{}
 		rng := rand.New(rand.NewPCG(seed, 1))
@@ -148,6 +149,7 @@ func TestStableSeasonalNoAlert(t *testing.T) {
 // A surge at one transit point: one alert opens on the first surge day, is updated at the
 // peak, and resolves after two quiet days; a restart in the middle opens nothing again.
 func TestSurgeLifecycleAndRestart(t *testing.T) {
+	t.Parallel()
 	src := &memSource{}
 	rng := rand.New(rand.NewPCG(7, 7))
 	// Day 37 is a Wednesday; the surge peaks on Friday 39 and ebbs over the weekend.
@@ -211,6 +213,7 @@ func TestSurgeLifecycleAndRestart(t *testing.T) {
 
 // Periods: a day closes at the local midnight of every zone of the series.
 func TestLastClosed(t *testing.T) {
+	t.Parallel()
 	mex := []*time.Location{time.FixedZone("cst", -6*3600), time.FixedZone("pst", -8*3600)}
 	noonUTC := time.Date(2026, 3, 10, 7, 0, 0, 0, time.UTC).Unix() // 01:00 CST, 23:00 PST the day before
 	got := lastClosed(surge.Daily, noonUTC, mex)
@@ -230,6 +233,7 @@ func TestLastClosed(t *testing.T) {
 // Judging a stretch of days at once gives the same changes as judging them one by one: a
 // replay that settles weeks in one step decides as the live stream did.
 func TestJudgingInOneStepOrDayByDay(t *testing.T) {
+	t.Parallel()
 	build := func() *memSource {
 		src := &memSource{}
 		rng := rand.New(rand.NewPCG(11, 11))

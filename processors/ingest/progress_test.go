@@ -15,6 +15,7 @@ import (
 // that reaches the end of its log, reading a backlog otherwise; and a caught-up source that
 // finds a backlog says so before it sends any of it.
 func TestSourceProgressMarkers(t *testing.T) {
+	t.Parallel()
 	prod := &fakeProducer{}
 	ph, err := newStage(t, prod).Open(context.Background(), "vigia.raw.hn-inm", 2, 0)
 	if err != nil {

@@ -76,6 +76,7 @@ func lines(t *testing.T, path string, topic string) []kafka.Message {
 
 // Every record ends in exactly one of anon or DLQ, with the reason in clear and no PII.
 func TestEveryRecordEndsSomewhere(t *testing.T) {
+	t.Parallel()
 	prod := &fakeProducer{}
 	s := newStage(t, prod)
 	ph, err := s.Open(context.Background(), "vigia.raw.hn-inm", 0, 0)
@@ -134,6 +135,7 @@ func TestEveryRecordEndsSomewhere(t *testing.T) {
 }
 
 func TestProducerFailureDoesNotAdvance(t *testing.T) {
+	t.Parallel()
 	prod := &fakeProducer{fail: errors.New("broker down")}
 	s := newStage(t, prod)
 	ph, _ := s.Open(context.Background(), "vigia.raw.hn-inm", 0, 5)
@@ -152,6 +154,7 @@ func TestProducerFailureDoesNotAdvance(t *testing.T) {
 }
 
 func TestOpenRejectsForeignTopic(t *testing.T) {
+	t.Parallel()
 	s := newStage(t, &fakeProducer{})
 	if _, err := s.Open(context.Background(), "vigia.clean", 0, 0); err == nil {
 		t.Fatal("opened a non-raw topic")

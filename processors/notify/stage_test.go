@@ -46,6 +46,7 @@ func change(id string, version int, severity string, changed time.Time) kafka.Me
 // is sent once; routing by country and severity; history is not news; a stopping stage does
 // not skip a change.
 func TestRouteStagesIsolateRoutes(t *testing.T) {
+	t.Parallel()
 	var outcomes sync.Map
 	count := func(route, outcome string) {
 		n, _ := outcomes.LoadOrStore(route+"/"+outcome, new(atomic.Int32))

@@ -16,6 +16,7 @@ func writeFile(t *testing.T, body string) string {
 }
 
 func TestMapping(t *testing.T) {
+	t.Parallel()
 	m, err := LoadMapping(writeFile(t, `time_zone: America/Tegucigalpa
 values: {type: crossing}
 columns: {occurred_at: when, point_id: post, person.age: age, person.unaccompanied: alone}

@@ -10,6 +10,7 @@ import (
 
 // The replay keeps every month's figure exactly, and every record passes the contract.
 func TestPlanKeepsTheFigures(t *testing.T) {
+	t.Parallel()
 	days, err := Plan(Config{From: "2023-07", To: "2023-08", Sources: []string{"darien"}})
 	if err != nil {
 		t.Fatal(err)

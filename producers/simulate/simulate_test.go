@@ -12,6 +12,7 @@ import (
 // purpose, repeats, minors, unaccompanied minors and families, synthetic identities, a
 // rhythm, and a surge where the scenario says.
 func TestStream(t *testing.T) {
+	t.Parallel()
 	points, _ := schemas.RegionPoints()
 	chk := schemas.Checker{Validator: &schemas.Validator{Points: points}}
 	start := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)

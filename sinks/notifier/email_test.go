@@ -27,6 +27,7 @@ func TestEmailReachesTheSMTPServer(t *testing.T) {
 }
 
 func TestEmailConfigErrors(t *testing.T) {
+	t.Parallel()
 	if err := (&Email{}).Send(context.Background(), msg("a", 1)); err == nil {
 		t.Error("empty config accepted")
 	}

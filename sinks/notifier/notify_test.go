@@ -60,6 +60,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func TestWebhookSignsAndRetries(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{fail: 2}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
@@ -85,6 +86,7 @@ func TestWebhookSignsAndRetries(t *testing.T) {
 }
 
 func TestWebhookGivesUp(t *testing.T) {
+	t.Parallel()
 	rc := &receiver{fail: 100}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()

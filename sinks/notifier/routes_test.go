@@ -17,6 +17,7 @@ func writeRoutes(t *testing.T, body string) string {
 }
 
 func TestLoadRoutes(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"HN_SECRET": "s3cret", "SMTP_PASS": "pw"}
 	p := writeRoutes(t, `routes:
   - name: hn
