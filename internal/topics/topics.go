@@ -1,5 +1,6 @@
-// Package topics names Vigía's Kafka topics and creates them. Every name starts with the
-// configured prefix, so two deployments (or two test runs) can share one cluster.
+// Package topics names Vigía's Kafka topics and lays them out (partitions, retention,
+// compaction: Layout); internal/kclient creates them. Every name starts with the configured
+// prefix, so two deployments (or two test runs) can share one cluster.
 package topics
 
 import (
