@@ -30,7 +30,12 @@ func read(r io.Reader) (map[string]samples, error) {
 			runs[name] = samples{}
 		}
 		for _, v := range res.Values {
-			runs[name][v.Unit] = append(runs[name][v.Unit], v.Value)
+			// benchfmt tidies units (ns/op becomes sec/op); the table speaks the originals.
+			unit, value := v.Unit, v.Value
+			if v.OrigUnit != "" {
+				unit, value = v.OrigUnit, v.OrigValue
+			}
+			runs[name][unit] = append(runs[name][unit], value)
 		}
 	}
 	return runs, br.Err()

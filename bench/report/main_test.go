@@ -22,6 +22,9 @@ PASS
 	if got := runs["Chain"]["events/s"]; len(got) != 2 || got[0] != 554707 || got[1] != 600000 {
 		t.Fatalf("Chain events/s %v", got)
 	}
+	if got := runs["Chain"]["ns/op"]; len(got) != 2 || got[0] != 1800 {
+		t.Fatalf("Chain ns/op %v: the table reads units as the benchmark wrote them", got)
+	}
 	if got := runs["EndToEnd"]["p50-ms"]; len(got) != 1 || got[0] != 734 {
 		t.Fatalf("EndToEnd p50-ms %v (all %v)", got, runs)
 	}

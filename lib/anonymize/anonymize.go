@@ -50,6 +50,7 @@ type Anonymizer struct {
 	mac   hash.Hash
 	buf   []byte
 	alt   []byte
+	scr   []byte
 	sum   [sha256.Size]byte
 }
 
@@ -111,9 +112,9 @@ func (a *Anonymizer) identity(ev *schemas.Event) (id, alt []byte) {
 	names := a.alt[:0]
 	if p.GivenNames != "" && p.FamilyNames != "" && p.BirthDate != "" {
 		names = append(names, "name\x00"...)
-		names = append(names, NormalizeName(p.GivenNames)...)
+		names = AppendName(names, p.GivenNames)
 		names = append(names, 0)
-		names = append(names, NormalizeName(p.FamilyNames)...)
+		names = AppendName(names, p.FamilyNames)
 		names = append(names, 0)
 		names = append(names, p.BirthDate...)
 	}
@@ -131,10 +132,11 @@ func (a *Anonymizer) identity(ev *schemas.Event) (id, alt []byte) {
 }
 
 func (a *Anonymizer) pseudonym(domain string, input []byte) string {
+	// One write from a reused buffer: the MAC is an interface, so each small []byte written
+	// to it would be allocated.
+	a.scr = append(append(append(a.scr[:0], domain...), 0), input...)
 	a.mac.Reset()
-	a.mac.Write([]byte(domain))
-	a.mac.Write([]byte{0})
-	a.mac.Write(input)
+	a.mac.Write(a.scr)
 	sum := a.mac.Sum(a.sum[:0])
 	return hex.EncodeToString(sum[:16])
 }
@@ -142,11 +144,10 @@ func (a *Anonymizer) pseudonym(domain string, input []byte) string {
 // semanticKey fingerprints (person, type, point) with the secret key: it can only match the
 // same person at the same point for the same kind of event, so it links nothing else.
 func (a *Anonymizer) semanticKey(identity []byte, t schemas.EventType, point string) uint64 {
+	a.scr = append(append(a.scr[:0], "semantic\x00"...), identity...)
+	a.scr = append(append(a.scr, 0, byte(t), 0), point...)
 	a.mac.Reset()
-	a.mac.Write([]byte("semantic\x00"))
-	a.mac.Write(identity)
-	a.mac.Write([]byte{0, byte(t), 0})
-	a.mac.Write([]byte(point))
+	a.mac.Write(a.scr)
 	sum := a.mac.Sum(a.sum[:0])
 	k := binary.LittleEndian.Uint64(sum[:8])
 	if k == 0 {
