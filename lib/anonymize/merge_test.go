@@ -65,7 +65,7 @@ func (z zipf) draw(r *rand.Rand) int {
 //   - repeats detected: reps of those crossings are told again by a second agency minutes
 //     later, with names written its own way (upper case, no accents, no hyphen) and no
 //     document, while the first agency sent the document too.
-func mergeRates(t testing.TB, n, reps, nPoints, days int) (falseMergePct, collisionPct, repeatPct float64) {
+func mergeRates(t testing.TB, n, reps, nPoints, days int) (falseMergePct, collisionPct, repeatPct float64, documentedMerges int) {
 	a := newAnon(t, k1)
 	r := rand.New(rand.NewPCG(5, 6))
 	given, family := newZipf(len(commonGiven)), newZipf(len(commonFamily))
@@ -117,6 +117,19 @@ func mergeRates(t testing.TB, n, reps, nPoints, days int) (falseMergePct, collis
 		}
 		state.Add(out.ExactKey, out.SemanticKey, out.AltKey, out.OccurredAt)
 	}
+	// The same people each with a document of their own: different documents are different
+	// people, whatever their names.
+	state = dedupstate.New(dedupstate.Config{Horizon: 7 * 24 * time.Hour, Tolerance: time.Hour, MaxKeys: 10 * n})
+	for i, c := range cs {
+		ev := *c.ev
+		ev.Person.Document = schemas.Document{Type: "passport", Number: fmt.Sprintf("D%07d", i), Country: "HND"}
+		a.Apply(&ev, c.pt, &out)
+		if state.Check(out.ExactKey, out.SemanticKey, out.AltKey, out.OccurredAt) == dedupstate.SemanticDuplicate {
+			documentedMerges++
+			continue
+		}
+		state.Add(out.ExactKey, out.SemanticKey, out.AltKey, out.OccurredAt)
+	}
 	// Repeats across identity forms.
 	state = dedupstate.New(dedupstate.Config{Horizon: 7 * 24 * time.Hour, Tolerance: time.Hour, MaxKeys: 10 * n})
 	found := 0
@@ -135,12 +148,18 @@ func mergeRates(t testing.TB, n, reps, nPoints, days int) (falseMergePct, collis
 			found++
 		}
 	}
-	return 100 * float64(merged) / float64(n), 100 * float64(shared) / float64(n), 100 * float64(found) / float64(reps)
+	return 100 * float64(merged) / float64(n), 100 * float64(shared) / float64(n), 100 * float64(found) / float64(reps), documentedMerges
 }
 
 func TestIdentityMerges(t *testing.T) {
 	t.Parallel()
-	falseMerges, shared, repeats := mergeRates(t, 50_000, 2_000, 20, 30)
+	falseMerges, shared, repeats, documented := mergeRates(t, 50_000, 2_000, 20, 30)
+	if documented != 0 {
+		t.Errorf("%d people with documents of their own merged by their names", documented)
+	}
+	if _, _, _, caravan := mergeRates(t, 5_000, 1, 1, 1); caravan != 0 {
+		t.Errorf("%d people with documents of their own merged by their names in a one-day caravan", caravan)
+	}
 	t.Logf("20 points, 30 days: false merges %.3f%% of 50,000 people (%.2f%% share names and birth date with someone); repeats across identity forms detected %.1f%%", falseMerges, shared, repeats)
 	if repeats != 100 {
 		t.Errorf("repeats across identity forms detected %.1f%%, want 100%%", repeats)
@@ -155,11 +174,11 @@ func TestIdentityMerges(t *testing.T) {
 // worst case: everyone within the tolerance of everyone).
 func BenchmarkIdentityMerges(b *testing.B) {
 	for b.Loop() {
-		falseMerges, shared, repeats := mergeRates(b, 200_000, 10_000, 20, 30)
+		falseMerges, shared, repeats, _ := mergeRates(b, 200_000, 10_000, 20, 30)
 		b.ReportMetric(falseMerges, "false-merge-%")
 		b.ReportMetric(shared, "shared-identity-%")
 		b.ReportMetric(repeats, "repeats-detected-%")
-		caravan, _, _ := mergeRates(b, 20_000, 1, 1, 1)
+		caravan, _, _, _ := mergeRates(b, 20_000, 1, 1, 1)
 		b.ReportMetric(caravan, "caravan-false-merge-%")
 	}
 }

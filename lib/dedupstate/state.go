@@ -36,7 +36,8 @@ func (c *Config) Defaults() {
 type State struct {
 	cfg       Config
 	exact     map[uint64]uint32 // exact key -> occurred_at
-	semantic  map[uint64]uint32 // semantic key -> latest occurred_at
+	semantic  map[uint64]uint32 // primary semantic key -> latest occurred_at
+	alt       map[uint64]uint32 // names key of a documented record -> latest occurred_at
 	newest    int64             // newest event time seen: the clock of expiry
 	swept     int64             // event time of the last expiry sweep
 	Evictions int               // keys dropped before their horizon because of MaxKeys
@@ -45,7 +46,7 @@ type State struct {
 // New returns an empty state.
 func New(cfg Config) *State {
 	cfg.Defaults()
-	return &State{cfg: cfg, exact: map[uint64]uint32{}, semantic: map[uint64]uint32{}}
+	return &State{cfg: cfg, exact: map[uint64]uint32{}, semantic: map[uint64]uint32{}, alt: map[uint64]uint32{}}
 }
 
 // Verdict is the outcome of a lookup.
@@ -58,8 +59,11 @@ const (
 	BeyondHorizon // older than the horizon: cannot be judged, passed on
 )
 
-// Check judges a record without changing the state. semanticKey and altKey are the
-// fingerprints of the record's identity forms (0: none); a match on either is a repeat.
+// Check judges a record without changing the state. semanticKey is the fingerprint of the
+// record's primary identity form (its document, else its names with birth date; 0: none) and
+// altKey that of its names when it also has a document (else 0). Forms are matched so that a
+// names-only report repeats a documented one and the reverse, but two documented reports
+// never match by their names alone: different documents are different people.
 func (s *State) Check(exactKey, semanticKey, altKey uint64, occurredAt int64) Verdict {
 	if occurredAt < s.newest-int64(s.cfg.Horizon/time.Second) {
 		return BeyondHorizon
@@ -67,29 +71,31 @@ func (s *State) Check(exactKey, semanticKey, altKey uint64, occurredAt int64) Ve
 	if _, ok := s.exact[exactKey]; ok {
 		return ExactDuplicate
 	}
-	if s.seen(semanticKey, occurredAt) || s.seen(altKey, occurredAt) {
-		return SemanticDuplicate
+	tol := int64(s.cfg.Tolerance / time.Second)
+	switch {
+	case within(s.semantic, semanticKey, occurredAt, tol): // same document, or same names without one
+	case altKey != 0 && within(s.semantic, altKey, occurredAt, tol): // a names-only report of this person
+	case altKey == 0 && within(s.alt, semanticKey, occurredAt, tol): // names-only, told by a documented report
+	default:
+		return Unique
 	}
-	return Unique
+	return SemanticDuplicate
 }
 
-func (s *State) seen(key uint64, occurredAt int64) bool {
+func within(m map[uint64]uint32, key uint64, at, tolerance int64) bool {
 	if key == 0 {
 		return false
 	}
-	last, ok := s.semantic[key]
-	return ok && abs(int64(last)-occurredAt) <= int64(s.cfg.Tolerance/time.Second)
+	last, ok := m[key]
+	return ok && abs(int64(last)-at) <= tolerance
 }
 
 // Add remembers a delivered record, then expires and bounds the state.
 func (s *State) Add(exactKey, semanticKey, altKey uint64, occurredAt int64) {
 	t := uint32(max(occurredAt, 0))
 	s.exact[exactKey] = t
-	for _, k := range [2]uint64{semanticKey, altKey} {
-		if last, ok := s.semantic[k]; k != 0 && (!ok || t > last) {
-			s.semantic[k] = t
-		}
-	}
+	remember(s.semantic, semanticKey, t)
+	remember(s.alt, altKey, t)
 	if occurredAt > s.newest {
 		s.newest = occurredAt
 	}
@@ -103,8 +109,14 @@ func (s *State) Add(exactKey, semanticKey, altKey uint64, occurredAt int64) {
 	}
 }
 
+func remember(m map[uint64]uint32, key uint64, t uint32) {
+	if last, ok := m[key]; key != 0 && (!ok || t > last) {
+		m[key] = t
+	}
+}
+
 // Len is the number of keys held.
-func (s *State) Len() int { return len(s.exact) + len(s.semantic) }
+func (s *State) Len() int { return len(s.exact) + len(s.semantic) + len(s.alt) }
 
 // ApproxBytes estimates the memory held, for the state-size metric (see BenchmarkStateBytesPerKey).
 func (s *State) ApproxBytes() int { return s.Len() * 40 }
@@ -117,10 +129,12 @@ func (s *State) expire(cutoff int64) int {
 			n++
 		}
 	}
-	for k, t := range s.semantic {
-		if int64(t) < cutoff {
-			delete(s.semantic, k)
-			n++
+	for _, m := range [2]map[uint64]uint32{s.semantic, s.alt} {
+		for k, t := range m {
+			if int64(t) < cutoff {
+				delete(m, k)
+				n++
+			}
 		}
 	}
 	return n
@@ -139,6 +153,7 @@ func (s *State) bound() {
 		s.Evictions += s.Len()
 		clear(s.exact)
 		clear(s.semantic)
+		clear(s.alt)
 	}
 }
 

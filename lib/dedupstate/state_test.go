@@ -110,7 +110,7 @@ func BenchmarkStateCheckAdd(b *testing.B) {
 // the reverse) is one person: a match on either identity form is a repeat.
 func TestEitherIdentityFormMatches(t *testing.T) {
 	t.Parallel()
-	const doc, names, otherNames = 11, 22, 33
+	const doc, otherDoc, names, otherNames = 11, 44, 22, 33
 	base := int64(1_700_000_000)
 	for _, tc := range []struct {
 		name          string
@@ -121,6 +121,8 @@ func TestEitherIdentityFormMatches(t *testing.T) {
 		{"names only, then document and names", [2]uint64{names, 0}, [2]uint64{doc, names}, SemanticDuplicate},
 		{"document only, then names only", [2]uint64{doc, 0}, [2]uint64{names, 0}, Unique},
 		{"same document, other names", [2]uint64{doc, names}, [2]uint64{doc, otherNames}, SemanticDuplicate},
+		{"other document, same names: another person", [2]uint64{doc, names}, [2]uint64{otherDoc, names}, Unique},
+		{"names only twice", [2]uint64{names, 0}, [2]uint64{names, 0}, SemanticDuplicate},
 	} {
 		s := New(Config{Horizon: 48 * time.Hour, Tolerance: time.Hour})
 		s.Add(1, tc.first[0], tc.first[1], base)

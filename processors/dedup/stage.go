@@ -138,6 +138,7 @@ type partition struct {
 type pendingKeys struct {
 	exact    map[uint64]struct{}
 	semantic map[uint64]int64
+	alt      map[uint64]int64
 	accepted [][4]int64 // exact, semantic, alternate, occurred_at, in order
 }
 
@@ -244,31 +245,36 @@ func (p *partition) Close(context.Context) int64 { return p.delivered }
 
 func (k *pendingKeys) reset() {
 	if k.exact == nil {
-		k.exact, k.semantic = map[uint64]struct{}{}, map[uint64]int64{}
+		k.exact, k.semantic, k.alt = map[uint64]struct{}{}, map[uint64]int64{}, map[uint64]int64{}
 	}
 	clear(k.exact)
 	clear(k.semantic)
+	clear(k.alt)
 	k.accepted = k.accepted[:0]
 }
 
 func (k *pendingKeys) add(exact, semantic, alt uint64, at int64) {
 	k.exact[exact] = struct{}{}
-	for _, s := range [2]uint64{semantic, alt} {
-		if s != 0 {
-			k.semantic[s] = max(k.semantic[s], at)
-		}
+	if semantic != 0 {
+		k.semantic[semantic] = max(k.semantic[semantic], at)
+	}
+	if alt != 0 {
+		k.alt[alt] = max(k.alt[alt], at)
 	}
 	k.accepted = append(k.accepted, [4]int64{int64(exact), int64(semantic), int64(alt), at})
 }
 
+// check matches identity forms as dedupstate.State.Check does.
 func (k *pendingKeys) check(exact, semantic, alt uint64, at, tolerance int64) dedupstate.Verdict {
 	if _, ok := k.exact[exact]; ok {
 		return dedupstate.ExactDuplicate
 	}
-	for _, s := range [2]uint64{semantic, alt} {
-		if last, ok := k.semantic[s]; s != 0 && ok && max(last-at, at-last) <= tolerance {
-			return dedupstate.SemanticDuplicate
-		}
+	near := func(m map[uint64]int64, key uint64) bool {
+		last, ok := m[key]
+		return key != 0 && ok && max(last-at, at-last) <= tolerance
+	}
+	if near(k.semantic, semantic) || (alt != 0 && near(k.semantic, alt)) || (alt == 0 && near(k.alt, semantic)) {
+		return dedupstate.SemanticDuplicate
 	}
 	return dedupstate.Unique
 }

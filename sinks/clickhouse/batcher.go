@@ -209,11 +209,19 @@ func (b *Batcher[T]) Run(ctx context.Context) {
 func (b *Batcher[T]) insert(ctx context.Context, batch []submission[T]) {
 	chunks := make([][]T, len(batch))
 	h := fnv.New64a()
+	sourced := true
 	for i, s := range batch {
 		chunks[i] = s.rows
 		h.Write([]byte(s.token))
+		sourced = sourced && s.token != ""
 	}
-	token := b.table.Name() + "-" + strconv.FormatUint(h.Sum64(), 16)
+	// A token names rows by their source range, so a replay of the same range is dropped by
+	// the server; rows without a source (recounts, alerts) get none, or a later, different
+	// insert would be dropped as a repeat of an earlier one.
+	token := ""
+	if sourced {
+		token = b.table.Name() + "-" + strconv.FormatUint(h.Sum64(), 16)
+	}
 	err := b.send(ctx, chunks, token)
 	for _, s := range batch {
 		s.ticket.err = err
@@ -255,15 +263,21 @@ func (b *Batcher[T]) split(ctx context.Context, rows []T, token string, cause er
 		return nil
 	}
 	mid := len(rows) / 2
-	if err := b.send(ctx, [][]T{rows[:mid]}, token+"a"); err != nil {
+	half := func(suffix string) string {
+		if token == "" {
+			return ""
+		}
+		return token + suffix
+	}
+	if err := b.send(ctx, [][]T{rows[:mid]}, half("a")); err != nil {
 		return err
 	}
-	return b.send(ctx, [][]T{rows[mid:]}, token+"b")
+	return b.send(ctx, [][]T{rows[mid:]}, half("b"))
 }
 
 func (b *Batcher[T]) sendOnce(ctx context.Context, chunks [][]T, token string) error {
 	began := time.Now()
-	if b.cfg.Server.InsertDedupToken {
+	if b.cfg.Server.InsertDedupToken && token != "" {
 		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_deduplication_token": token}))
 	}
 	batch, err := b.conn.PrepareBatch(ctx, b.query)
