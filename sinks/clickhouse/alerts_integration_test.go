@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/schemas"
@@ -20,19 +18,7 @@ func TestAlertsTable(t *testing.T) {
 	conn := testenv.ClickHouse(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := chsink.DetectServer(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := chsink.NewBatcher[schemas.AlertChange](conn, chsink.AlertsTable{}, chsink.BatcherConfig{
-		Database: cfg.ClickHouse.Database, Server: srv, Log: zerolog.Nop(),
-		Reject: func(row any, err error) { t.Errorf("row rejected: %v", err) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bctx, stop := context.WithCancel(context.Background())
-	go b.Run(bctx)
-	defer stop()
+	b := runBatcher(t, conn, cfg, chsink.AlertsTable{})
 
 	tr := surge.NewTracker(1)
 	k := surge.SeriesKey{Resolution: surge.Daily, PointID: "pan-lajas-blancas", Country: "PAN", Type: "crossing", Role: "transit", Population: "all"}

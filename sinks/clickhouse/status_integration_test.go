@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rs/zerolog"
-
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/wire"
 	"github.com/vigia-observatory/vigia/schemas"
@@ -20,19 +18,7 @@ func TestStatus(t *testing.T) {
 	conn := testenv.ClickHouse(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	srv, err := chsink.DetectServer(ctx, conn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := chsink.NewBatcher[wire.CleanEvent](conn, chsink.EventsTable{}, chsink.BatcherConfig{
-		Database: cfg.ClickHouse.Database, Server: srv, Log: zerolog.Nop(),
-		Reject: func(row any, err error) { t.Errorf("row rejected: %v", err) }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	bctx, stop := context.WithCancel(context.Background())
-	go b.Run(bctx)
-	defer stop()
+	b := runBatcher(t, conn, cfg, chsink.EventsTable{})
 
 	now := time.Date(2024, 3, 10, 12, 0, 0, 0, time.UTC)
 	ev := func(agency, id, point string, at time.Time, delay time.Duration) wire.CleanEvent {
