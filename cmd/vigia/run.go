@@ -1,10 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"text/tabwriter"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -17,12 +20,14 @@ func newRunCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run the pipeline stages (all by default) until SIGTERM or SIGINT",
-		Long: `Run consumes the agencies' raw topics and runs the stages: ingest (validate, anonymize,
-DLQ), dedup, window and store (ClickHouse), detect (surge alerts to vigia.alerts and the alerts
-table) and notify (one consumer group per route of surge.routes_file). Each stage is a consumer group, so running the
-same command on more machines shares the partitions. On SIGTERM or SIGINT every stage stops
-reading, flushes, commits what was delivered and the process exits 0 within
-pipeline.shutdown_grace; a second signal exits at once.
+		Long: `Run consumes the agencies' raw topics and runs the stages, in data order:
+
+` + stageTable() + `
+Each stage is a consumer group, so running the same command on more machines shares the
+partitions; notify is one consumer group per route of surge.routes_file. A stage that cannot
+start or fails stops the others cleanly and the command exits non-zero, naming it. On SIGTERM
+or SIGINT every stage stops reading, flushes, commits what was delivered and the process exits
+0 within pipeline.shutdown_grace; a second signal exits at once.
 
 Keys come from the environment only: VIGIA_PSEUDONYM_KEYS and VIGIA_DLQ_KEYS (or *_FILE).`,
 		Args: cobra.NoArgs,
@@ -53,8 +58,19 @@ Keys come from the environment only: VIGIA_PSEUDONYM_KEYS and VIGIA_DLQ_KEYS (or
 			return awaitStop(done, again, time.After(cfg.Pipeline.Shutdown), log)
 		},
 	}
-	cmd.Flags().StringSliceVar(&stages, "stage", nil, "stages to run, comma-separated: ingest, dedup, window, store, detect, notify (default all)")
+	cmd.Flags().StringSliceVar(&stages, "stage", nil, "stages to run, comma-separated: "+strings.Join(pipeline.Stages(), ", ")+" (default all)")
 	return cmd
+}
+
+// stageTable lists the declared stage graph: each stage, what it reads and what it writes.
+func stageTable() string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for _, s := range pipeline.Graph() {
+		fmt.Fprintf(tw, "  %s\t%s\t-> %s\n", s.Name, s.Inputs, s.Outputs)
+	}
+	_ = tw.Flush()
+	return b.String()
 }
 
 // awaitStop waits, after the first signal, for the pipeline to flush and commit; a second

@@ -96,7 +96,7 @@ func (c *Client) newTransport(metadataTTL time.Duration) *kafka.Transport {
 		TLS: c.tls, MetadataTTL: metadataTTL}
 }
 
-// Dialer is for readers and consumer groups, which take a dialer rather than a transport.
+// dialer is for readers and consumer groups, which take a dialer rather than a transport.
 func (c *Client) dialer() *kafka.Dialer {
 	return &kafka.Dialer{ClientID: c.cfg.ClientID, Timeout: c.cfg.DialTimeout, DualStack: true,
 		TLS: c.tls, SASLMechanism: c.mechanism}

@@ -42,7 +42,7 @@ var graph = []StageSpec{
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Anon()} }), build: one("dedup", (*runtime).dedup)},
 	{Name: "window", Inputs: "<prefix>.clean", Outputs: "windows table, <prefix>.progress", needsClickHouse: true,
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Clean()} }), build: one("window", (*runtime).window)},
-	{Name: "store", Inputs: "<prefix>.clean, <prefix>.dlq", Outputs: "events and dlq_records tables", needsClickHouse: true,
+	{Name: "store", Inputs: "<prefix>.clean, <prefix>.dlq", Outputs: "events and dlq_records tables (and windows recounted for too-late events)", needsClickHouse: true,
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Clean(), rt.names.DLQ()} }), build: one("store", (*runtime).store)},
 	{Name: "detect", Inputs: "<prefix>.progress (and the windows table)", Outputs: "<prefix>.alerts, alerts and surge_bands tables", needsClickHouse: true,
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Progress()} }), build: one("detect", (*runtime).detect)},

@@ -8,7 +8,6 @@ package pipeline
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -190,9 +189,6 @@ func ParseStages(in []string) ([]string, error) {
 				out = append(out, x)
 			}
 		}
-	}
-	if len(out) == 0 {
-		return nil, errors.New("--stage: name at least one stage")
 	}
 	return out, nil
 }
