@@ -64,6 +64,7 @@ func ReadPoints(r io.Reader) (*Points, error) {
 		return nil, fmt.Errorf("cannot read points: header must be %q, got %q", want, strings.Join(header, ","))
 	}
 	ps := &Points{byID: map[string]*Point{}}
+	zones := map[string]*time.Location{} // one Location per zone: CountryZones compares them
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -79,6 +80,10 @@ func ReadPoints(r io.Reader) (*Points, error) {
 		if _, dup := ps.byID[p.ID]; dup {
 			return nil, fmt.Errorf("points line %d: duplicate id %q", line, p.ID)
 		}
+		if l, ok := zones[p.TimeZone]; ok {
+			p.Location = l
+		}
+		zones[p.TimeZone] = p.Location
 		ps.byID[p.ID] = p
 		ps.order = append(ps.order, p)
 	}
