@@ -111,6 +111,23 @@ func (c *Config) Closed(w Window, wm int64) bool {
 	return w.End+int64(c.AllowedLateness/time.Second) <= wm
 }
 
+// ClosedWindows appends to dst the windows of an event at a point and time t (Unix seconds)
+// that are closed at watermark wm: those the stream does not count it in. Most events are in
+// time, so it first checks the event's hour, which ends no later than its day: when the hour
+// is open, the day is too, and the point's local day is not computed.
+func (c *Config) ClosedWindows(dst []Window, pointID string, t, wm int64) []Window {
+	hour := t - mod(t, 3600)
+	if !c.Closed(Window{Hour, hour, hour + 3600}, wm) {
+		return dst
+	}
+	for _, w := range c.Windows(pointID, t) {
+		if c.Closed(w, wm) {
+			dst = append(dst, w)
+		}
+	}
+	return dst
+}
+
 // Rollup builds the rows of the wanted windows of one point from that point's hourly rows
 // (which must cover them): hour windows are their rows, day windows the sum of the hours of
 // the local day. Every zone of the region is a whole number of hours from UTC, so a local day

@@ -169,3 +169,31 @@ func TestClosed(t *testing.T) {
 		}
 	}
 }
+
+// ClosedWindows gives exactly the windows whose Closed holds, with or without the shortcut.
+func TestClosedWindows(t *testing.T) {
+	t.Parallel()
+	panama := time.FixedZone("PAN", -5*3600)
+	cfg := Config{AllowedLateness: time.Hour, Zone: func(string) *time.Location { return panama }}
+	for _, tc := range []struct {
+		name string
+		at   int64 // t0 is 19:00 local the day before
+		wm   int64
+		want int
+	}{
+		{"in time", t0 + 10, t0 + 600, 0},
+		{"hour closed, local day open", t0 + 10, t0 + 2*3600, 1},
+		{"both closed", t0 + 10, t0 + 7*3600, 2},
+	} {
+		got := cfg.ClosedWindows(nil, "pan-lajas-blancas", tc.at, tc.wm)
+		var want []Window
+		for _, w := range cfg.Windows("pan-lajas-blancas", tc.at) {
+			if cfg.Closed(w, tc.wm) {
+				want = append(want, w)
+			}
+		}
+		if len(got) != tc.want || len(want) != tc.want {
+			t.Errorf("%s: %v (by Closed: %v), want %d windows", tc.name, got, want, tc.want)
+		}
+	}
+}

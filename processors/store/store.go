@@ -89,6 +89,7 @@ type partition struct {
 	decode func(ctx context.Context, msgs []kafka.Message) (stream.Ticket, error)
 	wm     int64                                // the partition's watermark, from the stamps and markers read
 	late   map[string]map[windowing.Window]bool // point -> windows that got events too late for the stream
+	closed []windowing.Window                   // scratch of markLate
 }
 
 // Handle implements stream.PartitionHandler: the rows of a batch are submitted and its
@@ -183,16 +184,15 @@ func (p *partition) markLate(e *wire.CleanEvent) {
 	if p.s.cfg.Recount == nil {
 		return
 	}
-	for _, w := range p.s.cfg.Windows.Windows(e.PointID, e.OccurredAt) {
-		if p.s.cfg.Windows.Closed(w, p.wm) {
-			if p.late == nil {
-				p.late = map[string]map[windowing.Window]bool{}
-			}
-			if p.late[e.PointID] == nil {
-				p.late[e.PointID] = map[windowing.Window]bool{}
-			}
-			p.late[e.PointID][w] = true
+	p.closed = p.s.cfg.Windows.ClosedWindows(p.closed[:0], e.PointID, e.OccurredAt, p.wm)
+	for _, w := range p.closed {
+		if p.late == nil {
+			p.late = map[string]map[windowing.Window]bool{}
 		}
+		if p.late[e.PointID] == nil {
+			p.late[e.PointID] = map[windowing.Window]bool{}
+		}
+		p.late[e.PointID][w] = true
 	}
 }
 
