@@ -12,20 +12,16 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/metrics"
+	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/internal/wire"
 	"github.com/vigia-observatory/vigia/schemas"
 )
-
-// Producer is the part of kafka.Writer a Rejecter needs.
-type Producer interface {
-	WriteMessages(ctx context.Context, msgs ...kafka.Message) error
-}
 
 // Rejecter sends rows that ClickHouse refused for good to the DLQ with the server's message,
 // so the sink goes on and nothing is dropped silently.
 type Rejecter struct {
 	Sealer   *Sealer
-	Producer Producer
+	Producer stream.Producer
 	// Topic is the DLQ topic.
 	Topic   string
 	Metrics *metrics.Metrics
