@@ -2,10 +2,13 @@ package kclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/retry"
 )
 
 // ReadRange reads one partition from the first record written at or after since, up to the
@@ -48,7 +51,28 @@ func (c *Client) ReadRange(ctx context.Context, topic string, partition int, sin
 	}
 }
 
+// offsetOf asks the partition's leader for one offset. A partition just created, or whose
+// broker just restarted, answers "not leader" or "leader not available" for a moment: those
+// errors are retried while ctx lives; any other error is returned at once.
 func offsetOf(ctx context.Context, client *kafka.Client, topic string, req kafka.OffsetRequest) (int64, error) {
+	var off int64
+	err := retry.Forever(ctx, func() error {
+		var err error
+		off, err = offsetOnce(ctx, client, topic, req)
+		if err != nil && !temporary(err) {
+			return retry.Permanent(err)
+		}
+		return err
+	}, nil)
+	return off, err
+}
+
+func temporary(err error) bool {
+	var ke kafka.Error
+	return errors.As(err, &ke) && ke.Temporary()
+}
+
+func offsetOnce(ctx context.Context, client *kafka.Client, topic string, req kafka.OffsetRequest) (int64, error) {
 	res, err := client.ListOffsets(ctx, &kafka.ListOffsetsRequest{Topics: map[string][]kafka.OffsetRequest{topic: {req}}})
 	if err != nil {
 		return 0, fmt.Errorf("cannot list offsets of %s: %w", topic, err)
