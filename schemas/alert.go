@@ -41,6 +41,12 @@ type AlertChange struct {
 	Factor      float64   `json:"factor"`
 	Peak        float64   `json:"peak"`
 	Dashboard   string    `json:"dashboard_url,omitempty"`
+	// DetectedLate marks a change decided on revised data: late records reached a period the
+	// detector had already judged (a retrospective alert: its period_start is in the past).
+	DetectedLate bool `json:"detected_late"`
+	// Reason of a resolution: "quiet" (periods without any level) or "revised" (revised data
+	// no longer show the surge). Empty unless State is resolved.
+	Reason string `json:"reason,omitempty"`
 }
 
 // AlertSchemaName is the value of AlertChange.Schema.

@@ -44,6 +44,12 @@ func TestAlertChangeMatchesSchema(t *testing.T) {
 	if err := s.Validate(v); err != nil {
 		t.Fatalf("%s\n%v", b, err)
 	}
+	late := c
+	late.State, late.Reason, late.DetectedLate = "resolved", "revised", true
+	lb, _ := json.Marshal(late)
+	if v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(lb)); s.Validate(v) != nil {
+		t.Fatalf("a resolution on revised data does not validate: %s\n%v", lb, s.Validate(v))
+	}
 	for _, bad := range []struct{ from, to string }{
 		{`"state":"updated"`, `"state":"maybe"`},
 		{`"country":"PAN"`, `"country":"Panama"`},
@@ -51,6 +57,9 @@ func TestAlertChangeMatchesSchema(t *testing.T) {
 		{`"alert_id":"0123456789abcdef"`, `"alert_id":"x"`},
 		{`"schema":"vigia.alert.v1"`, `"schema":"vigia.alert.v2"`},
 		{`"peak":3100`, `"peak":3100,"person":"x"`},
+		{`"detected_late":false`, `"detected_late":"no"`},
+		{`"state":"updated"`, `"state":"resolved"`}, // a resolution says why
+		{`"detected_late":false`, `"detected_late":false,"reason":"revised"`},
 	} {
 		if !bytes.Contains(b, []byte(bad.from)) {
 			t.Fatalf("%s not in %s", bad.from, b)

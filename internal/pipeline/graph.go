@@ -42,7 +42,7 @@ var graph = []StageSpec{
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Anon()} }), build: one("dedup", (*runtime).dedup)},
 	{Name: "window", Inputs: "<prefix>.clean", Outputs: "windows table, <prefix>.progress", needsClickHouse: true,
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Clean()} }), build: one("window", (*runtime).window)},
-	{Name: "store", Inputs: "<prefix>.clean, <prefix>.dlq", Outputs: "events and dlq_records tables (and windows recounted for too-late events)", needsClickHouse: true,
+	{Name: "store", Inputs: "<prefix>.clean, <prefix>.dlq", Outputs: "events and dlq_records tables (and windows recounted for too-late events, with a revision to <prefix>.progress)", needsClickHouse: true,
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Clean(), rt.names.DLQ()} }), build: one("store", (*runtime).store)},
 	{Name: "detect", Inputs: "<prefix>.progress (and the windows table)", Outputs: "<prefix>.alerts, alerts and surge_bands tables", needsClickHouse: true,
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Progress()} }), build: one("detect", (*runtime).detect)},
@@ -128,7 +128,7 @@ func (rt *runtime) store() (stream.Handler, error) {
 	recounter := chsink.Recounter{Conn: rt.sinks.conn, Database: rt.cfg.ClickHouse.Database}
 	return store.New(store.Config{Topics: rt.names, Events: rt.sinks.events, DLQ: rt.sinks.dlq,
 		Windows: rt.windowing(), Recount: recounter.Hours, StoreWindows: rt.sinks.windows.Store,
-		Metrics: rt.m, Log: rt.log})
+		Revised: store.RevisionsTo(rt.writer, rt.names.Progress()), Metrics: rt.m, Log: rt.log})
 }
 
 // detect wires the detector: storage as its source, vigia.alerts and the alerts table as its
@@ -145,6 +145,7 @@ func (rt *runtime) detect() (stream.Handler, error) {
 	}
 	return detect.New(detect.Config{
 		Resolutions: res, Default: sc.Detector(), Classes: classes, ResolveAfter: sc.ResolveAfter,
+		Lateness:         rt.cfg.Pipeline.AllowedLateness,
 		TopNationalities: sc.TopNationalities,
 		Source:           rt.sinks.series(rt.cfg.ClickHouse.Database),
 		Zone:             rt.points.Zone, CountryZones: rt.points.CountryZones, PointName: rt.points.Name,

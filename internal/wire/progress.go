@@ -8,10 +8,13 @@ import (
 )
 
 // Progress is a record of <prefix>.progress, a compacted one-partition topic that says how
-// far event time is settled: the window stage writes, for each vigia.clean partition, the
-// watermark up to which its windows are stored in ClickHouse (key "window/<partition>");
-// the detect stage writes how far it has judged (key "detect"). Compaction keeps the latest
-// of each key, so a new owner reads the whole topic to know where everything stands.
+// far event time is settled and which settled windows changed since: the window stage writes,
+// for each vigia.clean partition, the watermark up to which its windows are stored in
+// ClickHouse (key "window/<partition>"); the store stage writes a Revision for the windows it
+// recounted from storage (key "revision/<partition>/<offset>"); the detect stage writes how
+// far it has judged (key "detect") and a tombstone for each revision it has judged again.
+// Compaction keeps the latest of each key, so a new owner reads the whole topic to know where
+// everything stands and which revisions are still to judge.
 type Progress struct {
 	// Watermark is event time in Unix seconds.
 	Watermark int64 `json:"watermark"`
@@ -20,24 +23,82 @@ type Progress struct {
 	Partitions int `json:"partitions,omitempty"`
 }
 
+// Revision names the windows whose counts changed after their period may have been judged:
+// per point, the span of hourly window starts recounted. It names places and times only.
+type Revision struct {
+	Spans []Span `json:"spans"`
+}
+
+// Span is [From, To) in Unix seconds at one point.
+type Span struct {
+	PointID string `json:"point_id"`
+	From    int64  `json:"from"`
+	To      int64  `json:"to"`
+}
+
 // DetectProgressKey is the key of the detect stage's checkpoint.
 const DetectProgressKey = "detect"
 
 // WindowProgressKey is the key of one clean partition's window watermark.
 func WindowProgressKey(partition int) string { return "window/" + strconv.Itoa(partition) }
 
-// ParseProgress reads a progress record: partition is -1 for the detect checkpoint.
-func ParseProgress(key, value []byte) (partition int, p Progress, err error) {
-	if err := json.Unmarshal(value, &p); err != nil {
-		return 0, p, fmt.Errorf("cannot decode progress record %q: %w", key, err)
+// RevisionKey is the key of the revision written for the batch of a clean partition that
+// starts at offset: a retried batch writes the same key again.
+func RevisionKey(partition int, offset int64) string {
+	return "revision/" + strconv.Itoa(partition) + "/" + strconv.FormatInt(offset, 10)
+}
+
+// ProgressKind tells the records of the progress topic apart.
+type ProgressKind int
+
+const (
+	WindowProgress ProgressKind = iota
+	DetectProgress
+	RevisionProgress
+)
+
+// ProgressRecord is one parsed record of the progress topic.
+type ProgressRecord struct {
+	Kind      ProgressKind
+	Key       string
+	Partition int      // of a window watermark
+	Progress  Progress // of a window watermark or the detect checkpoint
+	Revision  Revision // of a revision
+	Done      bool     // a revision's tombstone: judged again
+}
+
+// ParseProgress reads a record of the progress topic.
+func ParseProgress(key, value []byte) (ProgressRecord, error) {
+	r := ProgressRecord{Key: string(key)}
+	if rest, ok := strings.CutPrefix(r.Key, "revision/"); ok {
+		r.Kind = RevisionProgress
+		part, off, ok := strings.Cut(rest, "/")
+		if _, err := strconv.Atoi(part); !ok || err != nil {
+			return r, fmt.Errorf("progress record key %q: want revision/<partition>/<offset>", r.Key)
+		}
+		if _, err := strconv.ParseInt(off, 10, 64); err != nil {
+			return r, fmt.Errorf("progress record key %q: want revision/<partition>/<offset>", r.Key)
+		}
+		if len(value) == 0 { // a tombstone (some clients read one as empty, not null)
+			r.Done = true
+			return r, nil
+		}
+		if err := json.Unmarshal(value, &r.Revision); err != nil {
+			return r, fmt.Errorf("cannot decode progress record %q: %w", key, err)
+		}
+		return r, nil
 	}
-	k := string(key)
-	if k == DetectProgressKey {
-		return -1, p, nil
+	if err := json.Unmarshal(value, &r.Progress); err != nil {
+		return r, fmt.Errorf("cannot decode progress record %q: %w", key, err)
 	}
-	n, err := strconv.Atoi(strings.TrimPrefix(k, "window/"))
-	if !strings.HasPrefix(k, "window/") || err != nil || n < 0 {
-		return 0, p, fmt.Errorf("progress record key %q: want window/<partition> or detect", k)
+	if r.Key == DetectProgressKey {
+		r.Kind = DetectProgress
+		return r, nil
 	}
-	return n, p, nil
+	n, err := strconv.Atoi(strings.TrimPrefix(r.Key, "window/"))
+	if !strings.HasPrefix(r.Key, "window/") || err != nil || n < 0 {
+		return r, fmt.Errorf("progress record key %q: want window/<partition>, revision/<partition>/<offset> or detect", r.Key)
+	}
+	r.Kind, r.Partition = WindowProgress, n
+	return r, nil
 }

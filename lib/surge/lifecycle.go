@@ -47,9 +47,19 @@ type Alert struct {
 	Expected    float64
 	Upper       float64
 	Peak        float64
-	quiet       int       // consecutive periods without any severity
-	seen        time.Time // the newest period observed: older or equal ones are replays
+	// Late marks a change decided when revised data reached an already judged period (a
+	// retrospective alert); Reason says why an alert resolved: ReasonQuiet or ReasonRevised.
+	Late   bool
+	Reason string
+	quiet  int       // consecutive periods without any severity
+	seen   time.Time // the newest period observed: older or equal ones are replays
 }
+
+// Why an alert resolved.
+const (
+	ReasonQuiet   = "quiet"   // ResolveAfter periods without any level
+	ReasonRevised = "revised" // revised data no longer show the surge
+)
 
 // Factor is observed over expected, the figure ministries read first.
 func (a *Alert) Factor() float64 {
@@ -87,6 +97,17 @@ func (tr *Tracker) Restore(open []Alert) {
 			tr.open[a.Series.String()] = &a
 		}
 	}
+}
+
+// Put makes a the open alert of its series, or closes the series' alert when a is nil: the
+// lifecycle a revision replayed replaces the one the tracker followed.
+func (tr *Tracker) Put(k SeriesKey, a *Alert) {
+	if a == nil {
+		delete(tr.open, k.String())
+		return
+	}
+	c := *a
+	tr.open[k.String()] = &c
 }
 
 // IsOpen reports whether series k has an open alert.
@@ -129,6 +150,7 @@ func (tr *Tracker) Observe(k SeriesKey, period time.Time, v Verdict) *Alert {
 			return nil
 		}
 		delete(tr.open, name)
+		a.Reason = ReasonQuiet
 		return tr.change(a, Resolved, period, v)
 	}
 	a.quiet = 0

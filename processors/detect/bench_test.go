@@ -32,7 +32,7 @@ func BenchmarkJudgeDay(b *testing.B) {
 	set := buildSeries(surge.Daily, src.totals, j.cfg.Zone, nil)
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := j.advance(context.Background(), prev, wm); err != nil {
+		if _, err := j.advance(context.Background(), prev, wm, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -31,6 +31,10 @@ type Config struct {
 	Default surge.Detector
 	// Classes choose other detectors for some series; the first match wins.
 	Classes []Class
+	// Lateness is how long after its end a window still takes late events in the stream (the
+	// window stage's allowed lateness): a period judged less than this ago is judged again at
+	// each hour, so late events within it revise the verdict. Default 2h.
+	Lateness time.Duration
 	// ResolveAfter is the number of quiet periods that resolve an alert. Default 2.
 	ResolveAfter int
 	// TopNationalities is how many nationalities per country, type and role are judged as
@@ -71,6 +75,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Default.Method == "" {
 		c.Default = surge.LiveDetector()
+	}
+	if c.Lateness <= 0 {
+		c.Lateness = 2 * time.Hour
 	}
 	if c.ResolveAfter <= 0 {
 		c.ResolveAfter = 2

@@ -20,6 +20,9 @@ type Source interface {
 	FirstSeen(ctx context.Context, res surge.Resolution) ([]surge.Seen, error)
 	// OpenAlerts are the latest versions of the alerts not resolved.
 	OpenAlerts(ctx context.Context) ([]surge.Alert, error)
+	// Alerts are the latest versions of the alerts of resolution res that are not resolved,
+	// or whose opening or latest change is at or after since: what a revision compares with.
+	Alerts(ctx context.Context, res surge.Resolution, since time.Time) ([]surge.Alert, error)
 }
 
 // judge turns settled periods into alert changes and bands. Not safe for concurrent use.
@@ -30,14 +33,30 @@ type judge struct {
 }
 
 // advance judges every period of every series that closed between watermarks prev and wm
-// (Unix seconds), in period order, and returns the alert changes.
-func (j *judge) advance(ctx context.Context, prev, wm int64) ([]schemas.AlertChange, error) {
-	if prev/3600 == wm/3600 {
-		return nil, nil // windows close on whole hours (local midnights are whole hours here)
+// (Unix seconds), in period order, and returns the alert changes. Before that, it judges
+// again what changed since prev in periods already judged: the periods whose windows were
+// still open to late events at prev (Lateness), and those of revised, each point's recounted
+// windows from a time on (the store stage's revisions).
+func (j *judge) advance(ctx context.Context, prev, wm int64, revised map[string]int64) ([]schemas.AlertChange, error) {
+	crossed := prev/3600 != wm/3600 // windows close on whole hours (local midnights are whole hours here)
+	if !crossed && len(revised) == 0 {
+		return nil, nil
 	}
 	var out []schemas.AlertChange
 	j.bands = j.bands[:0]
 	for _, res := range j.cfg.Resolutions {
+		sc := scope{points: revised}
+		if crossed {
+			sc.all = prev - int64(j.cfg.Lateness/time.Second)
+		}
+		revised, err := j.reviseRes(ctx, res, prev, sc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sorted(revised)...)
+		if !crossed {
+			continue
+		}
 		changes, err := j.advanceRes(ctx, res, prev, wm)
 		if err != nil {
 			return nil, err
@@ -47,76 +66,112 @@ func (j *judge) advance(ctx context.Context, prev, wm int64) ([]schemas.AlertCha
 	return out, nil
 }
 
-func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm int64) ([]schemas.AlertChange, error) {
-	seen, err := j.cfg.Source.FirstSeen(ctx, res)
-	if err != nil || len(seen) == 0 {
-		return nil, err
-	}
-	// Read from the oldest period that may be judged, less the longest baseline, with a day
-	// of margin for time zones.
-	from := time.Unix(prev, 0).Add(-time.Duration(j.lookback()+1)*span(res) - 24*time.Hour)
+// frame is what judging needs over a span of periods: the series built from the totals,
+// the nationality groups and each point's and country's first period.
+type frame struct {
+	res    surge.Resolution
+	set    seriesSet
+	groups map[natKey][]surge.SeriesKey
+	firsts map[string]int64
+}
+
+// frame reads the totals for judging periods from from on (less the longest baseline, with
+// a day of margin for time zones) up to wm; keep are series judged even without totals.
+func (j *judge) frame(ctx context.Context, res surge.Resolution, seen []surge.Seen, from time.Time, wm int64, keep []surge.SeriesKey) (*frame, error) {
+	from = from.Add(-time.Duration(j.lookback()+1)*span(res) - 24*time.Hour)
 	totals, err := j.cfg.Source.Totals(ctx, res, from, time.Unix(wm, 0))
 	if err != nil {
 		return nil, err
 	}
-	var open []surge.SeriesKey
-	for _, a := range j.tracker.Open() {
-		if a.Series.Resolution == res {
-			open = append(open, a.Series)
-		}
+	set := buildSeries(res, totals, j.cfg.Zone, keep)
+	return &frame{res: res, set: set, groups: set.nationalities(), firsts: j.firstIndexes(res, seen)}, nil
+}
+
+// verdict judges period i of series k, or says it is not judged: too little observed
+// history for a baseline, or a nationality neither among the largest nor with an alert open.
+func (j *judge) verdict(f *frame, k surge.SeriesKey, i int64, open bool) (surge.Verdict, bool, error) {
+	first, ok := f.firsts[k.PointID+"|"+k.Country]
+	if !ok {
+		return surge.Verdict{}, false, nil
 	}
-	set := buildSeries(res, totals, j.cfg.Zone, open)
-	groups := set.nationalities()
-	firsts := j.firstIndexes(res, seen)
-	type judged struct {
-		k surge.SeriesKey
-		i int64
-		c schemas.AlertChange
+	d := j.cfg.detector(k)
+	need, _ := d.First()
+	if i-int64(need) < first {
+		return surge.Verdict{}, false, nil
 	}
-	var out []judged
-	for k, c := range set {
-		zones := j.zones(k)
-		first, ok := firsts[k.PointID+"|"+k.Country]
-		if !ok {
-			continue
-		}
-		d := j.cfg.detector(k)
-		need, _ := d.First()
-		for i := lastClosed(res, prev, zones) + 1; i <= lastClosed(res, wm, zones); i++ {
-			if i-int64(need) < first {
-				continue // not enough observed history for a baseline
-			}
-			if k.Nationality != "" && !j.tracker.IsOpen(k) && !set.topNationality(k, groups[natKey{k.Country, k.Type, k.Role}], i, need, j.cfg.TopNationalities) {
-				continue
-			}
-			y := make([]float64, need+1)
-			for n := range y {
-				y[n] = c[i-int64(need)+int64(n)]
-			}
-			v, ok, err := d.JudgeLast(y)
-			if err != nil {
-				return nil, fmt.Errorf("series %s: %w", k, err)
-			}
-			if !ok {
-				continue
-			}
-			start, end := bounds(res, i, zones[0])
-			method := cmp.Or(d.Method, surge.DefaultDetector().Method)
-			j.bands = append(j.bands, surge.Band{Series: k, PeriodStart: start, Verdict: v, Method: method, JudgedAt: j.cfg.Now().UTC()})
-			if a := j.tracker.Observe(k, start, v); a != nil {
-				out = append(out, judged{k, i, j.change(a, method, end)})
-			}
-		}
+	if k.Nationality != "" && !open && !f.set.topNationality(k, f.groups[natKey{k.Country, k.Type, k.Role}], i, need, j.cfg.TopNationalities) {
+		return surge.Verdict{}, false, nil
 	}
-	// Changes in period order, then by series, so replays give the same sequence.
-	slices.SortFunc(out, func(a, b judged) int {
+	c := f.set[k]
+	y := make([]float64, need+1)
+	for n := range y {
+		y[n] = c[i-int64(need)+int64(n)]
+	}
+	v, ok, err := d.JudgeLast(y)
+	if err != nil {
+		return v, false, fmt.Errorf("series %s: %w", k, err)
+	}
+	return v, ok, nil
+}
+
+func (j *judge) band(k surge.SeriesKey, start time.Time, v surge.Verdict) {
+	method := cmp.Or(j.cfg.detector(k).Method, surge.DefaultDetector().Method)
+	j.bands = append(j.bands, surge.Band{Series: k, PeriodStart: start, Verdict: v, Method: method, JudgedAt: j.cfg.Now().UTC()})
+}
+
+// ordered is one change with the period and series it sorts by.
+type ordered struct {
+	k surge.SeriesKey
+	i int64
+	c schemas.AlertChange
+}
+
+// sorted are the changes in period order, then by series, so replays give the same sequence.
+func sorted(out []ordered) []schemas.AlertChange {
+	slices.SortStableFunc(out, func(a, b ordered) int {
 		return cmp.Or(cmp.Compare(a.i, b.i), cmp.Compare(a.k.String(), b.k.String()))
 	})
 	changes := make([]schemas.AlertChange, len(out))
 	for n := range out {
 		changes[n] = out[n].c
 	}
-	return changes, nil
+	return changes
+}
+
+func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm int64) ([]schemas.AlertChange, error) {
+	var open []surge.SeriesKey
+	for _, a := range j.tracker.Open() {
+		if a.Series.Resolution == res {
+			open = append(open, a.Series)
+		}
+	}
+	seen, err := j.cfg.Source.FirstSeen(ctx, res)
+	if err != nil || len(seen) == 0 {
+		return nil, err
+	}
+	f, err := j.frame(ctx, res, seen, time.Unix(prev, 0), wm, open)
+	if err != nil || f == nil {
+		return nil, err
+	}
+	var out []ordered
+	for k := range f.set {
+		zones := j.zones(k)
+		for i := lastClosed(res, prev, zones) + 1; i <= lastClosed(res, wm, zones); i++ {
+			v, ok, err := j.verdict(f, k, i, j.tracker.IsOpen(k))
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				continue
+			}
+			start, end := bounds(res, i, zones[0])
+			j.band(k, start, v)
+			if a := j.tracker.Observe(k, start, v); a != nil {
+				out = append(out, ordered{k, i, j.change(a, end)})
+			}
+		}
+	}
+	return sorted(out), nil
 }
 
 // firstIndexes is the first period index of each point and each country ("point|country"
@@ -155,8 +210,9 @@ func (j *judge) lookback() int {
 	return n
 }
 
-func (j *judge) change(a *surge.Alert, method string, end time.Time) schemas.AlertChange {
+func (j *judge) change(a *surge.Alert, end time.Time) schemas.AlertChange {
 	k := a.Series
+	method := cmp.Or(j.cfg.detector(k).Method, surge.DefaultDetector().Method)
 	level := "country"
 	name := ""
 	if k.PointID != "" {
@@ -167,7 +223,7 @@ func (j *judge) change(a *surge.Alert, method string, end time.Time) schemas.Ale
 		Country: k.Country, Role: k.Role, Type: k.Type, Population: k.Population, Nationality: k.Nationality,
 		Resolution: string(k.Resolution), PeriodStart: a.PeriodStart.UTC(), PeriodEnd: end, OpenedAt: a.OpenedAt.UTC(),
 		ChangedAt: j.cfg.Now().UTC().Truncate(time.Second), Observed: a.Observed, Expected: a.Expected, Upper: a.Upper,
-		Factor: a.Factor(), Peak: a.Peak}
+		Factor: a.Factor(), Peak: a.Peak, DetectedLate: a.Late, Reason: a.Reason}
 	if j.cfg.Dashboard != nil {
 		c.Dashboard = j.cfg.Dashboard(c)
 	}

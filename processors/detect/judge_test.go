@@ -46,6 +46,17 @@ func (m *memSource) FirstSeen(context.Context, surge.Resolution) ([]surge.Seen, 
 
 // OpenAlerts restores from the published changes, as the alerts table does.
 func (m *memSource) OpenAlerts(context.Context) ([]surge.Alert, error) {
+	return m.latest(func(a surge.Alert) bool { return a.State != surge.Resolved }), nil
+}
+
+// Alerts implements Source as the alerts table does.
+func (m *memSource) Alerts(_ context.Context, res surge.Resolution, since time.Time) ([]surge.Alert, error) {
+	return m.latest(func(a surge.Alert) bool {
+		return a.Series.Resolution == res && (a.State != surge.Resolved || !a.PeriodStart.Before(since) || !a.OpenedAt.Before(since))
+	}), nil
+}
+
+func (m *memSource) latest(keep func(surge.Alert) bool) []surge.Alert {
 	latest := map[string]schemas.AlertChange{}
 	for _, c := range m.alerts {
 		if c.Version > latest[c.AlertID].Version {
@@ -54,15 +65,15 @@ func (m *memSource) OpenAlerts(context.Context) ([]surge.Alert, error) {
 	}
 	var out []surge.Alert
 	for _, c := range latest {
-		if c.State == "resolved" {
-			continue
-		}
-		out = append(out, surge.Alert{ID: c.AlertID, Version: c.Version, State: surge.State(c.State), Severity: map[string]surge.Severity{"watch": 1, "warning": 2, "alert": 3}[c.Severity],
+		a := surge.Alert{ID: c.AlertID, Version: c.Version, State: surge.State(c.State), Severity: map[string]surge.Severity{"watch": 1, "warning": 2, "alert": 3}[c.Severity],
 			Series: surge.SeriesKey{Resolution: surge.Resolution(c.Resolution), PointID: c.PointID, Country: c.Country, Type: c.Type, Role: c.Role,
 				Population: c.Population, Nationality: c.Nationality}, PeriodStart: c.PeriodStart, OpenedAt: c.OpenedAt,
-			Observed: c.Observed, Expected: c.Expected, Upper: c.Upper, Peak: c.Peak})
+			Observed: c.Observed, Expected: c.Expected, Upper: c.Upper, Peak: c.Peak, Reason: c.Reason}
+		if keep(a) {
+			out = append(out, a)
+		}
 	}
-	return out, nil
+	return out
 }
 
 var panama = time.FixedZone("America/Panama", -5*3600)
@@ -118,7 +129,7 @@ func runDays(t *testing.T, j *judge, src *memSource, from, to int) []schemas.Ale
 	var all []schemas.AlertChange
 	for d := from; d < to; d++ {
 		prev, wm := day0.AddDate(0, 0, d).Unix(), day0.AddDate(0, 0, d+1).Unix()
-		cs, err := j.advance(context.Background(), prev, wm)
+		cs, err := j.advance(context.Background(), prev, wm, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -262,7 +273,7 @@ func TestJudgingInOneStepOrDayByDay(t *testing.T) {
 	daily := runDays(t, &judge{cfg: one(a), tracker: surge.NewTracker(2)}, a, 0, 70)
 	b := build()
 	j := &judge{cfg: one(b), tracker: surge.NewTracker(2)}
-	once, err := j.advance(context.Background(), day0.Unix(), day0.AddDate(0, 0, 70).Unix())
+	once, err := j.advance(context.Background(), day0.Unix(), day0.AddDate(0, 0, 70).Unix(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,7 +30,7 @@ func New(cfg Config) (*Stage, error) {
 // Open reads the whole (compacted) progress topic to learn every partition's watermark and
 // the last judged one, and restores the open alerts.
 func (s *Stage) Open(ctx context.Context, topic string, part int, _ int64) (stream.PartitionHandler, error) {
-	p := &partition{s: s, clock: clock{wm: map[int]int64{}}, judged: -1}
+	p := &partition{s: s, clock: clock{wm: map[int]int64{}}, judged: -1, revisions: map[string]wire.Revision{}}
 	_, err := s.cfg.Kafka.ReadRange(ctx, topic, part, time.Unix(0, 0), func(m kafka.Message) error {
 		p.apply(m)
 		return nil
@@ -53,6 +53,9 @@ type partition struct {
 	judge  judge
 	stale  bool // a judgment failed half-way: the tracker is reloaded from storage
 	next   int64
+	// revisions not judged again yet, by key: the store stage recounted windows of periods
+	// that may have been judged. Each is deleted with a tombstone once judged again.
+	revisions map[string]wire.Revision
 }
 
 // restore rebuilds the tracker from the alerts storage holds.
@@ -69,16 +72,36 @@ func (p *partition) restore(ctx context.Context) error {
 }
 
 func (p *partition) apply(m kafka.Message) {
-	part, pr, err := wire.ParseProgress(m.Key, m.Value)
+	r, err := wire.ParseProgress(m.Key, m.Value)
 	switch {
 	case err != nil:
 		p.s.cfg.Log.Error().Err(err).Int64("offset", m.Offset).Msg("progress record ignored")
-	case part < 0:
-		p.judged = max(p.judged, pr.Watermark)
+	case r.Kind == wire.DetectProgress:
+		p.judged = max(p.judged, r.Progress.Watermark)
+	case r.Kind == wire.RevisionProgress && r.Done:
+		delete(p.revisions, r.Key)
+	case r.Kind == wire.RevisionProgress:
+		p.revisions[r.Key] = r.Revision
 	default:
-		p.clock.set(part, pr.Watermark, pr.Partitions)
+		p.clock.set(r.Partition, r.Progress.Watermark, r.Progress.Partitions)
 	}
 	p.next = m.Offset + 1
+}
+
+// revised is the earliest revised window start of each point in the pending revisions.
+func (p *partition) revised() map[string]int64 {
+	if len(p.revisions) == 0 {
+		return nil
+	}
+	out := map[string]int64{}
+	for _, r := range p.revisions {
+		for _, s := range r.Spans {
+			if t, ok := out[s.PointID]; !ok || s.From < t {
+				out[s.PointID] = s.From
+			}
+		}
+	}
+	return out
 }
 
 // Handle implements stream.PartitionHandler.
@@ -87,7 +110,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		p.apply(msgs[i])
 	}
 	wm, ok := p.clock.settled()
-	if !ok || wm <= p.judged {
+	if !ok || wm <= p.judged && len(p.revisions) == 0 {
 		return p.next, nil
 	}
 	if p.stale {
@@ -102,7 +125,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		}
 		p.judged = start
 	}
-	if err := p.run(ctx, wm); err != nil {
+	if err := p.run(ctx, max(wm, p.judged)); err != nil {
 		p.stale = true
 		return p.next, err
 	}
@@ -127,7 +150,7 @@ func (p *partition) dataStart(ctx context.Context, wm int64) (int64, error) {
 
 func (p *partition) run(ctx context.Context, wm int64) error {
 	cfg := &p.s.cfg
-	changes, err := p.judge.advance(ctx, p.judged, wm)
+	changes, err := p.judge.advance(ctx, p.judged, wm, p.revised())
 	if err != nil {
 		return fmt.Errorf("cannot judge periods up to %s: %w", time.Unix(wm, 0).UTC().Format(time.RFC3339), err)
 	}
@@ -136,7 +159,7 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 			return fmt.Errorf("cannot publish %d alert changes: %w", len(changes), err)
 		}
 		for _, c := range changes {
-			cfg.Log.Info().Str("alert", c.AlertID).Int("version", c.Version).Str("state", c.State).Str("severity", c.Severity).
+			cfg.Log.Info().Str("alert", c.AlertID).Bool("detected_late", c.DetectedLate).Int("version", c.Version).Str("state", c.State).Str("severity", c.Severity).
 				Str("series", c.Series).Float64("observed", c.Observed).Float64("expected", c.Expected).Msg("surge alert")
 			if cfg.Metrics != nil {
 				cfg.Metrics.AlertChanges.WithLabelValues(c.State, c.Severity).Inc()
@@ -148,11 +171,18 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 			return fmt.Errorf("cannot store %d judged periods: %w", len(p.judge.bands), err)
 		}
 	}
+	// The checkpoint, and a tombstone for each revision judged again: a crash before them
+	// judges the same again, which publishes nothing new.
 	b, _ := json.Marshal(wire.Progress{Watermark: wm})
-	if err := cfg.Producer.WriteMessages(ctx, kafka.Message{Topic: cfg.Topics.Progress(), Key: []byte(wire.DetectProgressKey), Value: b}); err != nil {
+	msgs := []kafka.Message{{Topic: cfg.Topics.Progress(), Key: []byte(wire.DetectProgressKey), Value: b}}
+	for key := range p.revisions {
+		msgs = append(msgs, kafka.Message{Topic: cfg.Topics.Progress(), Key: []byte(key)})
+	}
+	if err := cfg.Producer.WriteMessages(ctx, msgs...); err != nil {
 		return fmt.Errorf("cannot write the detector's checkpoint: %w", err)
 	}
 	p.judged = wm
+	clear(p.revisions)
 	return nil
 }
 

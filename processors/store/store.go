@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -42,6 +43,10 @@ type Config struct {
 	// delay. Both or neither.
 	Recount      func(ctx context.Context, pointID string, from, to int64) ([]windowing.Row, error)
 	StoreWindows func(ctx context.Context, rows []windowing.Row) error
+	// Revised, when set, is told of the recounted windows once they are stored, before the
+	// batch's offset may be committed, so the detector judges their periods again (see
+	// RevisionsTo); a retried batch tells the same again, under the same partition and offset.
+	Revised func(ctx context.Context, partition int, offset int64, r wire.Revision) error
 	// MaxInflight bounds inserts awaiting acknowledgement per partition. Default 8.
 	MaxInflight int
 	// Metrics and Log, optional.
@@ -69,7 +74,7 @@ func New(cfg Config) (*Store, error) {
 
 // Open implements stream.Handler.
 func (s *Store) Open(_ context.Context, topic string, part int, start int64) (stream.PartitionHandler, error) {
-	p := &partition{s: s, topic: topic, label: strconv.Itoa(part), acks: stream.NewAcks(start)}
+	p := &partition{s: s, topic: topic, part: part, label: strconv.Itoa(part), acks: stream.NewAcks(start)}
 	switch topic {
 	case s.cfg.Topics.Clean():
 		p.decode = p.decodeEvent
@@ -84,6 +89,7 @@ func (s *Store) Open(_ context.Context, topic string, part int, start int64) (st
 type partition struct {
 	s      *Store
 	topic  string
+	part   int
 	label  string
 	acks   *stream.Acks
 	decode func(ctx context.Context, msgs []kafka.Message) (stream.Ticket, error)
@@ -103,7 +109,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			return p.acks.Poll(), err
 		}
 		if len(p.late) > 0 {
-			if t, err = p.recount(ctx, t); err != nil {
+			if t, err = p.recount(ctx, t, msgs[0].Offset); err != nil {
 				return p.acks.Poll(), err
 			}
 		}
@@ -119,12 +125,13 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 // included), so the events table holds every event of the late windows that came before,
 // then rewrites those windows from it. The rows carry version = events counted, at least the
 // stream's, so they replace its rows; a retry or a replay recounts to the same rows.
-func (p *partition) recount(ctx context.Context, t stream.Ticket) (stream.Ticket, error) {
+func (p *partition) recount(ctx context.Context, t stream.Ticket, offset int64) (stream.Ticket, error) {
 	p.acks.Add(t, -1) // waited for below, committed with the batch
 	if err := p.acks.WaitUntil(ctx, 0); err != nil {
 		return nil, fmt.Errorf("cannot store %s: %w", p.topic, err)
 	}
 	var rows []windowing.Row
+	var rev wire.Revision
 	for point, wins := range p.late {
 		from, to := int64(math.MaxInt64), int64(math.MinInt64)
 		for w := range wins {
@@ -135,9 +142,15 @@ func (p *partition) recount(ctx context.Context, t stream.Ticket) (stream.Ticket
 			return nil, err
 		}
 		rows = append(rows, p.s.cfg.Windows.Rollup(hours, wins)...)
+		rev.Spans = append(rev.Spans, wire.Span{PointID: point, From: from, To: to})
 	}
 	if err := p.s.cfg.StoreWindows(ctx, rows); err != nil {
 		return nil, fmt.Errorf("cannot store recounted windows: %w", err)
+	}
+	if p.s.cfg.Revised != nil {
+		if err := p.s.cfg.Revised(ctx, p.part, offset, rev); err != nil {
+			return nil, fmt.Errorf("cannot report recounted windows to the detector: %w", err)
+		}
 	}
 	if m := p.s.cfg.Metrics; m != nil {
 		for _, wins := range p.late {
@@ -219,4 +232,17 @@ func (p *partition) Close(ctx context.Context) int64 {
 		p.s.cfg.Log.Warn().Err(err).Str("topic", p.topic).Msg("inserts not acknowledged before close; they will be replayed")
 	}
 	return p.acks.Poll()
+}
+
+// RevisionsTo is the Revised of a store stage: it writes each revision to the compacted
+// progress topic under key "revision/<partition>/<offset>", where the detect stage picks it
+// up and, once it has judged the periods again, writes a tombstone for it.
+func RevisionsTo(p stream.Producer, topic string) func(ctx context.Context, partition int, offset int64, r wire.Revision) error {
+	return func(ctx context.Context, partition int, offset int64, r wire.Revision) error {
+		b, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("cannot encode revision: %w", err)
+		}
+		return p.WriteMessages(ctx, kafka.Message{Topic: topic, Key: []byte(wire.RevisionKey(partition, offset)), Value: b})
+	}
 }

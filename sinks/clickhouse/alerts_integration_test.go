@@ -29,7 +29,8 @@ func TestAlertsTable(t *testing.T) {
 		return schemas.AlertChange{AlertID: c.ID, Version: c.Version, State: string(c.State), Severity: c.Severity.String(), Method: "C2",
 			Series: k.String(), PointID: k.PointID, Country: k.Country, Type: k.Type, Role: k.Role, Population: k.Population,
 			Resolution: string(k.Resolution), PeriodStart: c.PeriodStart, OpenedAt: c.OpenedAt, ChangedAt: at,
-			Observed: c.Observed, Expected: c.Expected, Upper: c.Upper, Factor: c.Factor(), Peak: c.Peak}
+			Observed: c.Observed, Expected: c.Expected, Upper: c.Upper, Factor: c.Factor(), Peak: c.Peak,
+			DetectedLate: c.Late, Reason: c.Reason}
 	}
 	for i, v := range []surge.Verdict{
 		{Period: surge.Period{Observed: 300, Expected: 100, Upper: 160, Alarm: true}, Severity: surge.SeverityWarning},
@@ -77,5 +78,37 @@ func TestAlertsTable(t *testing.T) {
 	if got.ID != open.ID || got.Series != k2 || got.Version != 1 || got.State != surge.Opened || got.Severity != surge.SeverityWarning ||
 		!got.PeriodStart.Equal(d0) || got.Observed != 80 || got.Peak != 80 {
 		t.Fatalf("restored %+v, want %+v", got, *open)
+	}
+	// A revision compares with the alerts of its span: the resolved one (it resolved after
+	// since) and the open one; the reason of a resolution reads back.
+	revisable, err := chsink.RevisableAlerts(ctx, conn, cfg.ClickHouse.Database, surge.Daily, d0.AddDate(0, 0, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(revisable) != 2 {
+		t.Fatalf("revisable %+v, want the resolved alert and the open one", revisable)
+	}
+	for _, a := range revisable {
+		if a.ID == rows[0].AlertID && (a.Reason != surge.ReasonQuiet || a.State != surge.Resolved) {
+			t.Errorf("resolved alert reads back as %+v", a)
+		}
+	}
+	if later, err := chsink.RevisableAlerts(ctx, conn, cfg.ClickHouse.Database, surge.Daily, d0.AddDate(0, 0, 5)); err != nil || len(later) != 1 || later[0].ID != open.ID {
+		t.Fatalf("revisable after the resolution: %+v, %v; want the open alert only", later, err)
+	}
+	// A change decided on revised data keeps its mark.
+	late := rows[2]
+	late.Version, late.Reason, late.DetectedLate = 4, surge.ReasonRevised, true
+	if tk, err = b.Submit(ctx, []schemas.AlertChange{late}, "test"); err == nil {
+		err = tk.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lateFlag uint8
+	var reason string
+	if err := conn.QueryRow(ctx, "SELECT detected_late, reason FROM "+cfg.ClickHouse.Database+".alerts WHERE alert_id = ? AND version = 4",
+		late.AlertID).Scan(&lateFlag, &reason); err != nil || lateFlag != 1 || reason != "revised" {
+		t.Fatalf("late change reads back %d %q: %v", lateFlag, reason, err)
 	}
 }

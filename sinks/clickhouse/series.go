@@ -76,3 +76,8 @@ func (s SeriesSource) FirstSeen(ctx context.Context, res surge.Resolution) ([]su
 func (s SeriesSource) OpenAlerts(ctx context.Context) ([]surge.Alert, error) {
 	return OpenAlerts(ctx, s.Conn, s.Database)
 }
+
+// Alerts implements detect.Source.
+func (s SeriesSource) Alerts(ctx context.Context, res surge.Resolution, since time.Time) ([]surge.Alert, error) {
+	return RevisableAlerts(ctx, s.Conn, s.Database, res, since)
+}

@@ -53,6 +53,14 @@ func (m Message) WithText() Message {
 		statesES[m.State], sevES[m.Severity], whoES, where, rolesES[m.Role], m.Observed, m.Expected, m.Factor, m.Upper, period)
 	fmt.Fprintf(&en, "Migration flow alert %s, level %s: %s at %s, %s point. Observed %.0f against %.0f expected (x%.1f; threshold %.0f), period %s.",
 		statesEN[m.State], m.Severity, whoEN, where, m.Role, m.Observed, m.Expected, m.Factor, m.Upper, period)
+	switch {
+	case m.Reason == "revised":
+		es.WriteString(" Resuelta con datos revisados: los registros tardíos ya no muestran el aumento.")
+		en.WriteString(" Resolved on revised data: late records no longer show the surge.")
+	case m.DetectedLate:
+		es.WriteString(" Detectada con datos revisados: llegaron registros tardíos de un periodo ya evaluado.")
+		en.WriteString(" Detected on revised data: late records reached a period already judged.")
+	}
 	if m.Dashboard != "" {
 		fmt.Fprintf(&es, " Tablero: %s", m.Dashboard)
 		fmt.Fprintf(&en, " Dashboard: %s", m.Dashboard)

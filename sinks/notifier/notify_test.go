@@ -95,3 +95,24 @@ func TestWebhookGivesUp(t *testing.T) {
 		t.Fatalf("err %v after %d calls", err, rc.calls.Load())
 	}
 }
+
+// A change decided on revised data says so, in both languages; a resolution because revised
+// data no longer show the surge says that instead.
+func TestRevisedTexts(t *testing.T) {
+	t.Parallel()
+	m := msg("a", 1)
+	m.DetectedLate = true
+	m = m.WithText()
+	if !strings.Contains(m.TextEN, "detected on revised data") && !strings.Contains(m.TextEN, "Detected on revised data") ||
+		!strings.Contains(m.TextES, "Detectada con datos revisados") {
+		t.Errorf("late texts:\n%s\n%s", m.TextES, m.TextEN)
+	}
+	m.State, m.Reason = "resolved", "revised"
+	m = m.WithText()
+	if !strings.Contains(m.TextEN, "Resolved on revised data") || !strings.Contains(m.TextES, "Resuelta con datos revisados") {
+		t.Errorf("revised resolution texts:\n%s\n%s", m.TextES, m.TextEN)
+	}
+	if plain := msg("b", 1).WithText(); strings.Contains(plain.TextEN, "revised") {
+		t.Errorf("a live change says revised: %s", plain.TextEN)
+	}
+}

@@ -17,6 +17,9 @@ type Match struct {
 	Role        []string `yaml:"role"`         // origin, transit, destination
 	Type        []string `yaml:"type"`         // crossing, detention, return
 	MinSeverity string   `yaml:"min_severity"` // watch, warning or alert; default warning
+	// Retrospective: whether the route hears changes decided on revised data (detected_late:
+	// late records reached a period already judged). Default true.
+	Retrospective *bool `yaml:"retrospective"`
 }
 
 var severityRank = map[string]int{"watch": 1, "warning": 2, "alert": 3}
@@ -28,6 +31,9 @@ func (mt Match) Matches(m Message) bool {
 		min = "warning"
 	}
 	any := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
+	if m.DetectedLate && mt.Retrospective != nil && !*mt.Retrospective {
+		return false
+	}
 	return any(mt.Country, m.Country) && any(mt.Role, m.Role) && any(mt.Type, m.Type) &&
 		severityRank[m.Severity] >= severityRank[min]
 }

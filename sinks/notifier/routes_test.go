@@ -24,7 +24,7 @@ func TestLoadRoutes(t *testing.T) {
     match: {country: [HND], role: [transit, origin], min_severity: alert}
     webhook: {url: "http://127.0.0.1:1/hook", secret_env: HN_SECRET}
   - name: pa
-    match: {type: [crossing]}
+    match: {type: [crossing], retrospective: false}
     per_minute: 3
     email: {host: 127.0.0.1, port: 2525, tls: none, from: a@b.org, to: [c@d.org], password_env: SMTP_PASS}
 `)
@@ -43,6 +43,10 @@ func TestLoadRoutes(t *testing.T) {
 	m.Severity = "alert"
 	if !routes[0].Match.Matches(m) || !routes[1].Match.Matches(m) {
 		t.Error("alert did not match")
+	}
+	m.DetectedLate = true // decided on revised data: the route that said so does not hear it
+	if !routes[0].Match.Matches(m) || routes[1].Match.Matches(m) {
+		t.Error("retrospective: false did not keep a late change out, or the default did")
 	}
 	for _, tc := range []struct{ body, want string }{
 		{"routes:\n  - name: x\n    webhok: {}\n", "unknown field \"webhok\""},
