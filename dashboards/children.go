@@ -10,6 +10,7 @@ import (
 // stricter threshold k_minors.
 func children(s Settings) *dashboard.DashboardBuilder {
 	return base("vigia-children", "Vigía — Niñez y adolescencia / Children and adolescents", s).
+		Annotation(stillFilling("")).
 		Description("Menores y menores no acompañados; menos de k_minors se muestra <k_minors. Minors and unaccompanied minors; fewer than k_minors read <k_minors.").
 		WithPanel(timeseries.NewPanelBuilder().
 			Title("Menores por día / Minors per day").

@@ -111,3 +111,28 @@ func custom(name, label string, values ...string) *dashboard.CustomVariableBuild
 
 // pos places a panel on the 24-column grid.
 func pos(x, y, w, h uint32) dashboard.GridPos { return dashboard.GridPos{X: x, Y: y, W: w, H: h} }
+
+// stillFilling marks, on every time series of a dashboard, the span where not every agency
+// that reports there (filter: which events; empty for all) has sent its events yet: from the
+// least of those agencies' newest event times to now. Counts there are still filling and
+// may rise; surges there may still be revised. Agencies without events in the dashboard's
+// time range are left out, so an agency that stopped reporting long ago marks nothing.
+func stillFilling(filter string) *dashboard.AnnotationQueryBuilder {
+	where := "$__timeFilter(occurred_at)"
+	if filter != "" {
+		where = filter + " AND " + where
+	}
+	return dashboard.NewAnnotationQueryBuilder().
+		Name("Aún llegando / Still filling").
+		Datasource(datasource).
+		Enable(true).
+		IconColor("rgba(128, 128, 128, 0.25)").
+		Target(sql("Fill", Table, `
+			SELECT time, now() AS timeEnd,
+			'Datos aún llegando: no todas las agencias han informado después de este momento / Still filling: not every agency has reported past this time' AS text
+			FROM (SELECT min(newest) AS time, count() AS agencies FROM (
+			SELECT agency, max(occurred_at) AS newest FROM ${database}.events
+			WHERE agency IN (SELECT agency FROM ${database}.events WHERE `+where+`)
+			GROUP BY agency))
+			WHERE agencies > 0`))
+}

@@ -18,6 +18,7 @@ const openAlerts = `
 // overview answers at a glance where people are moving and where a flow surges.
 func overview(s Settings) *dashboard.DashboardBuilder {
 	return base("vigia-overview", "Vigía — Resumen regional / Regional overview", s).
+		Annotation(stillFilling("")).
 		Description("Flujos por punto, rol y nacionalidad; alertas abiertas. Flows by point, role and nationality; open alerts.").
 		WithPanel(geomap.NewPanelBuilder().
 			Title("Flujos y alertas por punto / Flows and alerts by point").

@@ -13,6 +13,7 @@ const pointFilter = `point_id = '${point}' AND type = '${type}' AND role = '${ro
 // alerts as annotations. Alert messages link here with the point, type and role set.
 func pointDetail(s Settings) *dashboard.DashboardBuilder {
 	return base(PointUID, "Vigía — Detalle de punto / Point detail", s).
+		Annotation(stillFilling("point_id = '${point}'")).
 		WithVariable(dashboard.NewQueryVariableBuilder("point").
 			Label("Punto / Point").
 			Datasource(datasource).

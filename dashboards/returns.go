@@ -10,6 +10,7 @@ import (
 // reintegration services that meet them.
 func returns(s Settings) *dashboard.DashboardBuilder {
 	return base("vigia-returns", "Vigía — Retornos y reintegración / Returns and reintegration", s).
+		Annotation(stillFilling("")).
 		WithPanel(timeseries.NewPanelBuilder().
 			Title("Retornos por punto de recepción / Returns by receiving point").
 			GridPos(pos(0, 0, 24, 9)).

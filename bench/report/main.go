@@ -119,6 +119,10 @@ func main() {
 		series, _ := med("JudgeDay", "series")
 		fmt.Printf("| judging a day, per series (series built from window totals, %.0f series) | %.0f ns | | |\n", series, js)
 	}
+	if rv, n := med("ReviseMonth", "ns/series-period"); n > 0 {
+		js, _ := med("JudgeDay", "ns/series")
+		fmt.Printf("| judging again after a month-old correction, per series and period (replay and compare with the alerts published) | %.0f ns | | a month of one series: %.2f judged days |\n", rv, 30*rv/js)
+	}
 	if al, n := med("AlertLatency", "alert-ms"); n > 0 {
 		mx, _ := med("AlertLatency", "alert-max-ms")
 		fmt.Printf("| window close -> signed webhook | %.0f ms (slowest alert of a run: %.0f ms, median over runs) | 1,000 ms | %d runs of 3 alerts |\n", al, mx, n)

@@ -49,15 +49,60 @@ func (j *judge) advance(ctx context.Context, prev, wm int64, revised map[string]
 		if crossed {
 			sc.all = prev - int64(j.cfg.Lateness/time.Second)
 		}
-		revised, err := j.reviseRes(ctx, res, prev, sc)
+		changes, err := j.advanceRes(ctx, res, prev, wm, crossed, sc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, changes...)
+	}
+	return out, nil
+}
+
+// advanceRes reads the totals once for both: what sc says to judge again, then, when the
+// watermark crossed an hour, the periods that closed.
+func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm int64, crossed bool, sc scope) ([]schemas.AlertChange, error) {
+	seen, err := j.cfg.Source.FirstSeen(ctx, res)
+	if err != nil || len(seen) == 0 {
+		return nil, err
+	}
+	from := time.Unix(prev, 0)
+	var keep []surge.SeriesKey
+	for _, a := range j.tracker.Open() {
+		if a.Series.Resolution == res {
+			keep = append(keep, a.Series)
+		}
+	}
+	var alerts []surge.Alert
+	revising := prev >= 0 && sc.reaches(res, prev, seen, j.cfg.Zone)
+	if revising {
+		if alerts, err = j.cfg.Source.Alerts(ctx, res, time.Unix(sc.earliest(), 0).Add(-48*time.Hour)); err != nil {
+			return nil, err
+		}
+		from = minTime(from, time.Unix(sc.earliest(), 0))
+		for _, a := range alerts { // a replay may start at any of these alerts' opening
+			from = minTime(from, a.OpenedAt)
+			if a.State != surge.Resolved {
+				keep = append(keep, a.Series)
+			}
+		}
+	}
+	if !crossed {
+		wm = prev
+	}
+	f, err := j.frame(ctx, res, seen, from, wm, keep)
+	if err != nil {
+		return nil, err
+	}
+	var out []schemas.AlertChange
+	if revising {
+		revised, err := j.reviseRes(f, prev, sc, alerts)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, sorted(revised)...)
-		if !crossed {
-			continue
-		}
-		changes, err := j.advanceRes(ctx, res, prev, wm)
+	}
+	if crossed {
+		changes, err := j.judgeClosed(f, prev, wm)
 		if err != nil {
 			return nil, err
 		}
@@ -138,21 +183,9 @@ func sorted(out []ordered) []schemas.AlertChange {
 	return changes
 }
 
-func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm int64) ([]schemas.AlertChange, error) {
-	var open []surge.SeriesKey
-	for _, a := range j.tracker.Open() {
-		if a.Series.Resolution == res {
-			open = append(open, a.Series)
-		}
-	}
-	seen, err := j.cfg.Source.FirstSeen(ctx, res)
-	if err != nil || len(seen) == 0 {
-		return nil, err
-	}
-	f, err := j.frame(ctx, res, seen, time.Unix(prev, 0), wm, open)
-	if err != nil || f == nil {
-		return nil, err
-	}
+// judgeClosed judges, with the live tracker, every period that closed between prev and wm.
+func (j *judge) judgeClosed(f *frame, prev, wm int64) ([]schemas.AlertChange, error) {
+	res := f.res
 	var out []ordered
 	for k := range f.set {
 		zones := j.zones(k)

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"context"
 	"time"
 
 	"github.com/vigia-observatory/vigia/lib/surge"
@@ -29,38 +28,13 @@ func (sc scope) from(k surge.SeriesKey, countryOf map[string]string) (int64, boo
 // reviseRes judges again, for every series in scope, the periods already judged (up to
 // watermark judged) from the first that may have changed, and returns the changes that
 // bring the published alerts to the revised lifecycle (surge.Replay), marked detected late.
-// The live tracker follows the revised lifecycle from then on.
-func (j *judge) reviseRes(ctx context.Context, res surge.Resolution, judged int64, sc scope) ([]ordered, error) {
-	if judged < 0 || sc.all == 0 && len(sc.points) == 0 {
-		return nil, nil
-	}
-	seen, err := j.cfg.Source.FirstSeen(ctx, res)
-	if err != nil || len(seen) == 0 || !sc.reaches(res, judged, seen, j.cfg.Zone) {
-		return nil, err
-	}
-	earliest := sc.all
-	for _, t := range sc.points {
-		if earliest == 0 || t < earliest {
-			earliest = t
-		}
-	}
-	alerts, err := j.cfg.Source.Alerts(ctx, res, time.Unix(earliest, 0).Add(-48*time.Hour))
-	if err != nil {
-		return nil, err
-	}
+// alerts are the published alerts the revision may change (Source.Alerts). The live tracker
+// follows the revised lifecycle from then on.
+func (j *judge) reviseRes(f *frame, judged int64, sc scope, alerts []surge.Alert) ([]ordered, error) {
+	res := f.res
 	bySeries := map[surge.SeriesKey][]surge.Alert{}
-	from := time.Unix(earliest, 0)
-	var keep []surge.SeriesKey
-	for _, a := range alerts { // a replay may start at any of these alerts' opening
+	for _, a := range alerts {
 		bySeries[a.Series] = append(bySeries[a.Series], a)
-		from = minTime(from, a.OpenedAt)
-		if a.State != surge.Resolved {
-			keep = append(keep, a.Series)
-		}
-	}
-	f, err := j.frame(ctx, res, seen, from, judged, keep)
-	if err != nil || f == nil {
-		return nil, err
 	}
 	countryOf := map[string]string{}
 	for k := range f.set {
@@ -89,6 +63,17 @@ func (j *judge) reviseRes(ctx context.Context, res surge.Resolution, judged int6
 		out = append(out, changes...)
 	}
 	return out, nil
+}
+
+// earliest is the first time the scope reaches.
+func (sc scope) earliest() int64 {
+	t := sc.all
+	for _, at := range sc.points {
+		if t == 0 || at < t {
+			t = at
+		}
+	}
+	return t
 }
 
 // replay judges series k again over periods [p, last] of zone z, from the opening of the
@@ -138,6 +123,9 @@ func (j *judge) replay(f *frame, k surge.SeriesKey, z *time.Location, p, last in
 func (sc scope) reaches(res surge.Resolution, judged int64, seen []surge.Seen, zone func(string) *time.Location) bool {
 	if len(sc.points) > 0 {
 		return true
+	}
+	if sc.all == 0 {
+		return false
 	}
 	for _, s := range seen {
 		z := []*time.Location{zone(s.PointID)}
