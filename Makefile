@@ -10,6 +10,9 @@ export VIGIA_CLICKHOUSE_PORT       ?= 9000
 export VIGIA_CLICKHOUSE_HTTP_PORT  ?= 8123
 export VIGIA_KAFKA_BROKERS         ?= 127.0.0.1:$(VIGIA_KAFKA_PORT)
 export VIGIA_CLICKHOUSE_ADDR       ?= 127.0.0.1:$(VIGIA_CLICKHOUSE_PORT)
+# Where make services keeps its state, the Kafka credentials among it (kafka/secrets/): every
+# vigia command run by make, and the tests, connect with them.
+export VIGIA_STATE_DIR             ?= $(CURDIR)/.state
 
 GO      ?= go
 BIN     := bin/vigia
@@ -24,8 +27,9 @@ DEMO_SECONDS ?= 120
 build: ## the vigia binary in bin/
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/vigia
 
-services: ## start Kafka (KRaft) and ClickHouse on loopback; a no-op when they run
+services: ## start Kafka (KRaft, SASL_SSL) and ClickHouse on loopback, and grant the pipeline its ACLs; a no-op when they run
 	scripts/services.sh up
+	$(GO) run ./cmd/vigia kafka setup
 
 services-down: ## stop them (data is kept in .state/)
 	scripts/services.sh down

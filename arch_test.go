@@ -99,7 +99,8 @@ func layer(dir string) (int, bool) {
 		return 0, true // the contract and reference data
 	case strings.HasPrefix(dir, "lib/"), strings.HasPrefix(dir, "sinks/"), dir == "dashboards",
 		dir == "internal/kclient", dir == "internal/stream", dir == "internal/topics", dir == "internal/dlq",
-		dir == "internal/secrets", dir == "internal/metrics", dir == "internal/config", dir == "internal/retry":
+		dir == "internal/secrets", dir == "internal/metrics", dir == "internal/config", dir == "internal/retry",
+		dir == "internal/access":
 		return 1, true // libraries
 	case strings.HasPrefix(dir, "processors/"):
 		return 2, true // stages

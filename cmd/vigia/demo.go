@@ -17,7 +17,6 @@ import (
 	"golang.org/x/term"
 
 	"github.com/vigia-observatory/vigia/internal/config"
-	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/pipeline"
 	"github.com/vigia-observatory/vigia/producers/replay"
 	"github.com/vigia-observatory/vigia/schemas"
@@ -124,15 +123,18 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 
 // resetDemo empties the demo's topics and database, then migrates and loads the points.
 func resetDemo(ctx context.Context, cfg config.Config) (driver.Conn, error) {
-	kc, err := kclient.New(cfg.Kafka.Client())
+	a, done, err := adminAccess(cfg)
 	if err != nil {
 		return nil, err
 	}
-	defer kc.Close()
-	if err := kc.Reachable(ctx); err != nil {
+	defer done()
+	if err := a.Kafka.Reachable(ctx); err != nil {
 		return nil, fmt.Errorf("%w (make services starts Kafka and ClickHouse)", err)
 	}
-	if err := kc.DeleteTopicsWithPrefix(ctx, cfg.Kafka.TopicPrefix); err != nil {
+	if err := a.Kafka.DeleteTopicsWithPrefix(ctx, cfg.Kafka.TopicPrefix); err != nil {
+		return nil, err
+	}
+	if err := a.Setup(ctx, cfg.Kafka.SASLUsername); err != nil {
 		return nil, err
 	}
 	conn, err := chsink.Open(ctx, cfg.ClickHouse)
@@ -160,7 +162,7 @@ func resetDemo(ctx context.Context, cfg config.Config) (driver.Conn, error) {
 
 // demoKeys makes throw-away keys when none are set: a demo's pseudonyms need no stability.
 func demoKeys(environ map[string]string, out io.Writer) {
-	for _, k := range []string{"VIGIA_PSEUDONYM_KEYS", "VIGIA_DLQ_KEYS"} {
+	for _, k := range []string{"VIGIA_PSEUDONYM_KEYS", "VIGIA_DLQ_KEYS", "VIGIA_ALERT_KEYS"} {
 		if environ[k] == "" && environ[k+"_FILE"] == "" {
 			b := make([]byte, 32)
 			_, _ = rand.Read(b)

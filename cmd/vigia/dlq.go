@@ -200,7 +200,8 @@ func replayDLQ(cmd *cobra.Command, g *globals, o dlqOpts) error {
 		fmt.Fprintf(out, "would replay %d record(s); %d skipped (not from an agency topic, or truncated)\n", len(msgs), skipped)
 		return nil
 	}
-	kc, err := kclient.New(cfg.Kafka.Client())
+	// Back into the agencies' raw topics, which only the agencies and the administrator write.
+	kc, err := kclient.New(cfg.Kafka.AdminClient())
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,7 @@ func TestDLQCommands(t *testing.T) {
 	}
 	t.Setenv("VIGIA_KAFKA_TOPIC_PREFIX", cfg.Kafka.TopicPrefix)
 	t.Setenv("VIGIA_KAFKA_BROKERS", strings.Join(cfg.Kafka.Brokers, ","))
-	cfg.Pipeline.Agencies = []string{"hn-inm"}
+	testenv.Enroll(t, cfg, "hn-inm")
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {

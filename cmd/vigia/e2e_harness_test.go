@@ -68,26 +68,16 @@ func newE2E(t *testing.T) *e2e {
 // newRig prepares a run's configuration, keys, database and raw topics, without a dataset.
 func newRig(t *testing.T, agencies ...string) *e2e {
 	cfg := testenv.Config(t)
-	cfg.Pipeline.Agencies = agencies
 	cfg.Pipeline.AllowedLateness = 30 * 24 * time.Hour
 	cfg.Pipeline.WindowFlush = 500 * time.Millisecond
 	cfg.Pipeline.InsertWait = 300 * time.Millisecond
 	cfg.Pipeline.IdleTimeout = 5 * time.Second
 	key := func(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32)) }
 	e := &e2e{t: t, cfg: cfg, logs: &syncBuffer{}, procLogs: map[string]*syncBuffer{},
-		env: map[string]string{"VIGIA_PSEUDONYM_KEYS": "p1:" + key(3), "VIGIA_DLQ_KEYS": "d1:" + key(4)}}
+		env: map[string]string{"VIGIA_PSEUDONYM_KEYS": "p1:" + key(3), "VIGIA_DLQ_KEYS": "d1:" + key(4), "VIGIA_ALERT_KEYS": "a1:" + key(5)}}
 	e.kafka = testenv.Kafka(t, cfg)
 	e.conn = testenv.ClickHouse(t, cfg)
-	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	var specs []kclient.TopicSpec
-	for _, a := range cfg.Pipeline.Agencies {
-		specs = append(specs, kclient.TopicSpec{Name: names.Raw(a), Partitions: cfg.Kafka.Partitions, ReplicationFactor: 1})
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if err := e.kafka.EnsureTopics(ctx, specs...); err != nil {
-		t.Fatal(err)
-	}
+	testenv.Enroll(t, cfg, agencies...)
 	return e
 }
 
@@ -165,10 +155,10 @@ func (e *e2e) start(name string) *exec.Cmd {
 		"VIGIA_CLICKHOUSE_ADDR="+strings.Join(e.cfg.ClickHouse.Addr, ","),
 		"VIGIA_CLICKHOUSE_DATABASE="+e.cfg.ClickHouse.Database,
 		"VIGIA_METRICS_LISTEN="+addr,
-		"VIGIA_PIPELINE_AGENCIES="+strings.Join(e.cfg.Pipeline.Agencies, ","),
 		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_PIPELINE_WINDOW_FLUSH=500ms",
 		"VIGIA_PIPELINE_INSERT_WAIT=300ms", "VIGIA_PIPELINE_IDLE_TIMEOUT=5s",
-		"VIGIA_PSEUDONYM_KEYS="+e.env["VIGIA_PSEUDONYM_KEYS"], "VIGIA_DLQ_KEYS="+e.env["VIGIA_DLQ_KEYS"])
+		"VIGIA_PSEUDONYM_KEYS="+e.env["VIGIA_PSEUDONYM_KEYS"], "VIGIA_DLQ_KEYS="+e.env["VIGIA_DLQ_KEYS"],
+		"VIGIA_ALERT_KEYS="+e.env["VIGIA_ALERT_KEYS"])
 	cmd.Stdout = io.Discard
 	own := &syncBuffer{}
 	e.procLogs[name] = own

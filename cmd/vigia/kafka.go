@@ -7,26 +7,23 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/kclient"
-	"github.com/vigia-observatory/vigia/internal/topics"
 )
 
-// rawWriter is the producer of the record generators (replay, simulate): it creates the
-// agencies' raw topics when missing and spreads records over their partitions. close
-// flushes and releases the connections.
+// rawWriter is the producer of the record generators (replay, simulate), which stand in for
+// many agencies at once: it connects as the administrator, enrolls the agencies that are not
+// registered yet (registry and raw topic, no credentials) and spreads records over their
+// partitions. close flushes and releases the connections.
 func rawWriter(ctx context.Context, cfg config.Config, agencies []string) (w *kafka.Writer, close func(), err error) {
-	kc, err := kclient.New(cfg.Kafka.Client())
+	a, done, err := adminAccess(cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	specs := make([]kclient.TopicSpec, len(agencies))
-	for i, a := range agencies {
-		specs[i] = kclient.TopicSpec{Name: names.Raw(a), Partitions: cfg.Kafka.Partitions, ReplicationFactor: cfg.Kafka.ReplicationFactor}
+	for _, id := range agencies {
+		if err := a.Enroll(ctx, id); err != nil {
+			done()
+			return nil, nil, err
+		}
 	}
-	if err := kc.EnsureTopics(ctx, specs...); err != nil {
-		kc.Close()
-		return nil, nil, err
-	}
-	w = kc.Writer(kclient.WriterConfig{})
-	return w, func() { _ = w.Close(); kc.Close() }, nil
+	w = a.Kafka.Writer(kclient.WriterConfig{})
+	return w, func() { _ = w.Close(); done() }, nil
 }

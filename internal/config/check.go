@@ -58,6 +58,9 @@ func joinLines(errs []error) error {
 }
 
 func (p *Pipeline) validate(bad badFunc) {
+	if len(p.Agencies) > 0 {
+		bad("pipeline.agencies (env VIGIA_PIPELINE_AGENCIES)", "agencies are registered now, not configured: remove this key and run `vigia agencies add ID` for each agency, as the administrator")
+	}
 	for _, a := range p.Agencies {
 		if !topics.AgencyPattern.MatchString(a) {
 			bad("pipeline.agencies", "%q must match ^[a-z0-9][a-z0-9_-]{1,31}$", a)

@@ -84,8 +84,9 @@ type SurgeClass struct {
 // VIGIA_PSEUDONYM_KEYS (or VIGIA_PSEUDONYM_KEYS_FILE) and the DLQ keys from VIGIA_DLQ_KEYS
 // (or VIGIA_DLQ_KEYS_FILE), written id:base64key[,id:base64key], the last one current.
 type Pipeline struct {
-	// Agencies whose raw topics are created at start; any existing topic matching
-	// <prefix>.raw.<agency> is consumed as well. Default none.
+	// Agencies is no longer a setting: agencies are registered by the administrator (`vigia
+	// agencies add ID`), and ingest consumes the registered ones. Set, it stops the program
+	// with that message.
 	Agencies []string `yaml:"agencies" env:"AGENCIES" envSeparator:","`
 	// Shutdown is the grace period to flush and commit after SIGTERM/SIGINT. Default 30s.
 	Shutdown time.Duration `yaml:"shutdown_grace" env:"SHUTDOWN_GRACE"`
@@ -153,6 +154,27 @@ type Kafka struct {
 	// TLSCertFile and TLSKeyFile (PEM) present a client certificate (mutual TLS). Default none.
 	TLSCertFile string `yaml:"tls_cert_file" env:"TLS_CERT_FILE"`
 	TLSKeyFile  string `yaml:"tls_key_file" env:"TLS_KEY_FILE"`
+	// CredentialsFile holds VIGIA_KAFKA_* lines (KEY=VALUE: brokers, SASL mechanism, username
+	// and password, TLS and CA file), read beneath the environment: the pipeline's identity.
+	// Default <state>/kafka/secrets/pipeline.env when it exists (what `make services` writes;
+	// <state> is VIGIA_STATE_DIR or ./.state).
+	CredentialsFile string `yaml:"credentials_file" env:"CREDENTIALS_FILE"`
+	// AdminCredentialsFile is the same for the administrator, the identity of `vigia kafka
+	// setup`, `vigia agencies`, `vigia dlq replay` and of the record generators that stand in
+	// for many agencies at once (replay, simulate, the demo). Default
+	// <state>/kafka/secrets/admin.env when it exists; without one they use CredentialsFile's.
+	AdminCredentialsFile string `yaml:"admin_credentials_file" env:"ADMIN_CREDENTIALS_FILE"`
+	// Admin is what AdminCredentialsFile says (SASL only; brokers and TLS are shared).
+	Admin kclient.SASL `yaml:"-" env:"-"`
+}
+
+// AdminClient is the Client of the administrator's identity.
+func (k Kafka) AdminClient() kclient.Config {
+	c := k.Client()
+	if k.Admin.Mechanism != "" {
+		c.SASL = k.Admin
+	}
+	return c
 }
 
 // Client is the configuration of the one Kafka client layer.
@@ -236,8 +258,15 @@ func Load(path string, environ map[string]string) (Config, error) {
 			return cfg, fmt.Errorf("cannot parse config file %s:\n%s", path, yaml.FormatError(err, false, true))
 		}
 	}
+	environ, err := withCredentials(cfg.Kafka, environ)
+	if err != nil {
+		return cfg, err
+	}
 	if err := env.ParseWithOptions(&cfg, env.Options{Prefix: "VIGIA_", Environment: environ}); err != nil {
 		return cfg, envError(environ, err)
+	}
+	if cfg.Kafka.Admin, err = adminCredentials(cfg.Kafka, environ); err != nil {
+		return cfg, err
 	}
 	if cfg.ClickHouse.Password == "" && cfg.ClickHouse.PasswordFile != "" {
 		b, err := os.ReadFile(cfg.ClickHouse.PasswordFile)

@@ -116,6 +116,56 @@ func (c *Client) Reachable(ctx context.Context) error {
 	return fmt.Errorf("cannot reach any Kafka broker of %s (is it running? `make services` starts one): %w", strings.Join(c.cfg.Brokers, ","), last)
 }
 
+// Authenticate makes one request the broker answers only to an authenticated client (when
+// it authenticates): a wrong password, no credentials or no TLS fail here with the broker's
+// reason, not later in a stage.
+func (c *Client) Authenticate(ctx context.Context) error {
+	client, done := c.admin()
+	defer done()
+	if _, err := client.Metadata(ctx, &kafka.MetadataRequest{Topics: []string{}}); err != nil {
+		return fmt.Errorf("cannot connect to Kafka at %s as %q (%s): %w", strings.Join(c.cfg.Brokers, ","), c.cfg.SASL.Username, c.cfg.SASL.Mechanism, err)
+	}
+	return nil
+}
+
+// Describe asks the first broker, on a connection of its own, for topic's metadata by name,
+// and returns the broker's answer for it: an authorization error when this principal may not
+// describe it. (The writers' metadata cache lists all topics, from which a broker leaves out
+// those a principal may not see, so through it a refused topic only looks missing.)
+func (c *Client) Describe(ctx context.Context, topic string) error {
+	conn, err := c.dialer().DialContext(ctx, "tcp", c.cfg.Brokers[0])
+	if err != nil {
+		return fmt.Errorf("cannot connect to %s: %w", c.cfg.Brokers[0], err)
+	}
+	defer conn.Close()
+	if _, err := conn.ReadPartitions(topic); err != nil {
+		return fmt.Errorf("cannot describe %s: %w", topic, err)
+	}
+	return nil
+}
+
+// ProduceTo writes one record to partition 0 of topic on the first broker, on a connection
+// of its own and without asking for metadata first, so the broker's answer to the write
+// itself comes back (an authorization error when this principal may not write the topic).
+// For checking a principal's rights on a one-broker cluster (the tests).
+func (c *Client) ProduceTo(ctx context.Context, topic string, value []byte) error {
+	host, port, err := net.SplitHostPort(c.cfg.Brokers[0])
+	if err != nil {
+		return err
+	}
+	p, _ := strconv.Atoi(port)
+	conn, err := c.dialer().DialPartition(ctx, "tcp", c.cfg.Brokers[0], kafka.Partition{Topic: topic, ID: 0,
+		Leader: kafka.Broker{Host: host, Port: p}})
+	if err != nil {
+		return fmt.Errorf("cannot connect to %s: %w", c.cfg.Brokers[0], err)
+	}
+	defer conn.Close()
+	if _, err := conn.WriteMessages(kafka.Message{Value: value}); err != nil {
+		return fmt.Errorf("cannot write to %s: %w", topic, err)
+	}
+	return nil
+}
+
 // Partitions returns the number of partitions of a topic.
 func (c *Client) Partitions(ctx context.Context, topic string) (int, error) {
 	client, done := c.admin()

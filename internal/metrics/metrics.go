@@ -27,6 +27,10 @@ type Metrics struct {
 	Late          prometheus.Counter
 	WMDelay       *prometheus.GaugeVec // stage, partition: seconds between wall clock and watermark
 	CommitFails   *prometheus.CounterVec
+	// Unregistered counts raw topics of agencies not in the registry: not consumed.
+	Unregistered prometheus.Gauge
+	// AlertsRefused counts vigia.alerts records notify refused to send, by reason.
+	AlertsRefused *prometheus.CounterVec
 }
 
 // New creates the collectors and registers them in reg (nil: not registered, for tests).
@@ -51,11 +55,13 @@ func New(reg prometheus.Registerer) *Metrics {
 		Late:          prometheus.NewCounter(prometheus.CounterOpts{Name: "vigia_window_late_total", Help: "Late events within the allowed lateness that re-emitted a closed window."}),
 		WMDelay:       prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "vigia_watermark_delay_seconds", Help: "Wall clock minus the partition's event-time watermark."}, []string{"stage", "partition"}),
 		CommitFails:   prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_commit_failures_total", Help: "Failed offset commits."}, []string{"stage"}),
+		Unregistered:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "vigia_unregistered_raw_topics", Help: "Raw topics of agencies not in the registry: their records are refused (not consumed) until the agency is registered."}),
+		AlertsRefused: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vigia_alerts_refused_total", Help: "vigia.alerts records notify refused to send because the detect stage did not produce them, by reason."}, []string{"route", "reason"}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.In, m.Out, m.DLQ, m.Lag, m.BatchSize, m.InsertTime, m.Retries, m.StateKeys,
 			m.StateBytes, m.Evictions, m.Duplicates, m.Undecodable, m.TooLate, m.Recounted, m.Late, m.WMDelay, m.CommitFails,
-			m.AlertChanges, m.Notifications)
+			m.AlertChanges, m.Notifications, m.Unregistered, m.AlertsRefused)
 	}
 	return m
 }

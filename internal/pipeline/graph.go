@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/vigia-observatory/vigia/dashboards"
 	"github.com/vigia-observatory/vigia/internal/secrets"
@@ -143,7 +144,12 @@ func (rt *runtime) detect() (stream.Handler, error) {
 	for _, r := range sc.Resolutions {
 		res = append(res, surge.Resolution(r))
 	}
+	mac, err := rt.alertMAC()
+	if err != nil {
+		return nil, err
+	}
 	return detect.New(detect.Config{
+		Sign:        mac.Headers,
 		Resolutions: res, Default: sc.Detector(), Classes: classes, ResolveAfter: sc.ResolveAfter,
 		Lateness:         rt.cfg.Pipeline.AllowedLateness,
 		TopNationalities: sc.TopNationalities,
@@ -167,11 +173,26 @@ func (rt *runtime) notify() (map[string]stream.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	mac, err := rt.alertMAC()
+	if err != nil {
+		return nil, err
+	}
+	trust := notify.Trust{Verify: mac.Verify, Refused: func(route, reason string) { rt.m.AlertsRefused.WithLabelValues(route, reason).Inc() }}
 	out := map[string]stream.Handler{}
 	for _, r := range routes {
 		out["notify-"+r.Name] = notify.New(r, rt.log, func(route, outcome string) {
 			rt.m.Notifications.WithLabelValues(route, outcome).Inc()
-		})
+		}, trust)
 	}
 	return out, nil
+}
+
+// alertMAC signs (detect) and verifies (notify) the records of vigia.alerts with
+// VIGIA_ALERT_KEYS, which only the pipeline holds.
+func (rt *runtime) alertMAC() (secrets.RecordMAC, error) {
+	ring, err := secrets.LoadKeyRing(rt.environ, "VIGIA_ALERT_KEYS", secrets.RecordMACKeySize)
+	if err != nil {
+		return secrets.RecordMAC{}, fmt.Errorf("cannot sign or verify alerts: %w", err)
+	}
+	return secrets.RecordMAC{Ring: ring}, nil
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -55,6 +56,7 @@ type runtime struct {
 	points     *schemas.Points
 	cleanParts int // partitions of vigia.clean, which the detector must hear from
 	sinks      *sinkSet
+	refused    sync.Map // raw topics of unregistered agencies already logged
 }
 
 // Run runs the selected stages until ctx ends or one of them fails, then flushes, commits

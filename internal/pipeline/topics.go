@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/vigia-observatory/vigia/internal/access"
 	"github.com/vigia-observatory/vigia/internal/topics"
 )
 
@@ -17,7 +18,7 @@ func (rt *runtime) ensureTopics(ctx context.Context) error {
 	}
 	c := rt.cfg
 	layout := topics.Layout{Names: rt.names, Partitions: c.Kafka.Partitions, ReplicationFactor: c.Kafka.ReplicationFactor,
-		DedupHorizon: c.Pipeline.DedupHorizon, Agencies: c.Pipeline.Agencies}
+		DedupHorizon: c.Pipeline.DedupHorizon}
 	if err := rt.kafka.EnsureTopics(ctx, layout.Specs()...); err != nil {
 		return err
 	}
@@ -33,21 +34,22 @@ func (rt *runtime) ensureTopics(ctx context.Context) error {
 	return nil
 }
 
-// rawTopics lists every agency topic on the cluster, so a new agency is picked up without
-// a restart.
+// rawTopics lists the raw topics of the registered agencies, so an agency registered while
+// the pipeline runs is picked up without a restart. A raw topic of an agency not registered
+// (an administrator created it by mistake, or removed the agency) is not consumed: its
+// records are refused, with an error log and vigia_unregistered_raw_topics.
 func (rt *runtime) rawTopics(ctx context.Context) ([]string, error) {
-	all, err := rt.kafka.Topics(ctx)
+	registered, unregistered, err := access.RegisteredTopics(ctx, rt.kafka, rt.names)
 	if err != nil {
 		return nil, err
 	}
-	re := rt.names.RawPattern()
-	var out []string
-	for _, t := range all {
-		if re.MatchString(t) {
-			out = append(out, t)
+	rt.m.Unregistered.Set(float64(len(unregistered)))
+	for _, t := range unregistered {
+		if _, seen := rt.refused.LoadOrStore(t, true); !seen { // once per topic and process
+			rt.log.Error().Str("topic", t).Msg("raw topic of an agency that is not registered: its records are not consumed; register the agency (vigia agencies add) or delete the topic")
 		}
 	}
-	return out, nil
+	return registered, nil
 }
 
 // rawPartitions names every raw topic partition ("<topic>:<partition>"), the sources dedup

@@ -9,14 +9,19 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"os"
+	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/vigia-observatory/vigia/internal/access"
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/kclient"
+	"github.com/vigia-observatory/vigia/internal/topics"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )
 
@@ -31,6 +36,7 @@ func Config(t testing.TB) config.Config {
 	if testing.Short() {
 		t.Skip("integration test: needs Kafka and ClickHouse (make test runs it)")
 	}
+	stateOnce.Do(setStateDir)
 	cfg, err := config.Load("", config.Environ())
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
@@ -40,19 +46,24 @@ func Config(t testing.TB) config.Config {
 	cfg.Kafka.Partitions = 3
 	cfg.ClickHouse.Database = "vigia_test_" + id
 	cfg.Metrics.Listen = ""
+	// As `make services` does for the default prefix: the test's topics, the registry, and
+	// the pipeline principal's ACLs on them, granted by the administrator.
+	admin := adminOf(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := admin.Setup(ctx, cfg.Kafka.SASLUsername); err != nil {
+		t.Fatalf("integration test needs the Kafka broker (make services): %v", err)
+	}
 	// Registered first, so it runs last: after the test's processes and readers are gone,
-	// its topics are deleted so the broker does not accumulate partitions run after run.
+	// its topics and ACLs are deleted so the broker does not accumulate them run after run.
 	t.Cleanup(func() {
+		defer admin.Kafka.Close()
 		if os.Getenv("VIGIA_KEEP_TEST_TOPICS") != "" {
 			return
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		kc, err := kclient.New(cfg.Kafka.Client())
-		if err == nil {
-			defer kc.Close()
-			err = kc.DeleteTopicsWithPrefix(ctx, cfg.Kafka.TopicPrefix)
-		}
+		err := errors.Join(admin.Kafka.DeleteTopicsWithPrefix(ctx, cfg.Kafka.TopicPrefix), admin.Teardown(ctx, cfg.Kafka.SASLUsername))
 		if err != nil {
 			t.Logf("testenv: %v", err)
 		}
@@ -60,11 +71,46 @@ func Config(t testing.TB) config.Config {
 	return cfg
 }
 
-// Kafka checks the broker answers and returns a client of the one client layer, closed when
-// the test ends.
+var stateOnce sync.Once
+
+// setStateDir points VIGIA_STATE_DIR at the repository's .state, where `make services` keeps
+// the Kafka credentials, when it is not set: tests run in their package's folder, and the
+// pipelines they start as processes inherit it.
+func setStateDir() {
+	if os.Getenv("VIGIA_STATE_DIR") != "" {
+		return
+	}
+	dir, err := os.Getwd()
+	for err == nil {
+		if _, e := os.Stat(filepath.Join(dir, "go.mod")); e == nil {
+			_ = os.Setenv("VIGIA_STATE_DIR", filepath.Join(dir, ".state"))
+			return
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return
+		}
+		dir = parent
+	}
+}
+
+func adminOf(t testing.TB, cfg config.Config) access.Admin {
+	t.Helper()
+	kc, err := kclient.New(cfg.Kafka.AdminClient())
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	return access.Admin{Kafka: kc, Layout: topics.Layout{Names: topics.Names{Prefix: cfg.Kafka.TopicPrefix},
+		Partitions: cfg.Kafka.Partitions, ReplicationFactor: cfg.Kafka.ReplicationFactor, DedupHorizon: cfg.Pipeline.DedupHorizon}}
+}
+
+// Kafka checks the broker answers and returns a client of the administrator (a super user
+// where the broker authenticates: the tests' harness publishes as any agency and reads any
+// topic), closed when the test ends. The pipeline under test connects with cfg, as the
+// pipeline principal.
 func Kafka(t testing.TB, cfg config.Config) *kclient.Client {
 	t.Helper()
-	kc, err := kclient.New(cfg.Kafka.Client())
+	kc, err := kclient.New(cfg.Kafka.AdminClient())
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
@@ -75,6 +121,21 @@ func Kafka(t testing.TB, cfg config.Config) *kclient.Client {
 		t.Fatalf("integration test needs the Kafka broker: %v", err)
 	}
 	return kc
+}
+
+// Enroll registers agencies for the test's prefix (registry and raw topic, as the record
+// generators do), so ingest consumes them.
+func Enroll(t testing.TB, cfg config.Config, agencies ...string) {
+	t.Helper()
+	admin := adminOf(t, cfg)
+	defer admin.Kafka.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	for _, a := range agencies {
+		if err := admin.Enroll(ctx, a); err != nil {
+			t.Fatalf("testenv: %v", err)
+		}
+	}
 }
 
 // ClickHouse connects, applies the migrations to the test's own database and drops that

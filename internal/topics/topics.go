@@ -43,6 +43,18 @@ func (n Names) Alerts() string { return n.Prefix + ".alerts" }
 // Progress is the compacted one-partition topic of settled watermarks (wire.Progress).
 func (n Names) Progress() string { return n.Prefix + ".progress" }
 
+// Agencies is the registry of agencies (compacted, one partition; key agency id, a tombstone
+// when removed): the raw topics ingest consumes. Only the administrator writes it.
+func (n Names) Agencies() string { return n.Prefix + ".agencies" }
+
+// Internal are the topics only the pipeline writes.
+func (n Names) Internal() []string {
+	return []string{n.Anon(), n.Clean(), n.DLQ(), n.Alerts(), n.Progress()}
+}
+
+// GroupPrefix starts every consumer group id of the pipeline (<prefix>-<stage>).
+func (n Names) GroupPrefix() string { return n.Prefix + "-" }
+
 // PartitionString is "topic[partition]" for logs and errors.
 func PartitionString(topic string, partition int) string {
 	return topic + "[" + strconv.Itoa(partition) + "]"
@@ -55,11 +67,14 @@ type Layout struct {
 	ReplicationFactor int
 	// DedupHorizon is how far back dedup rebuilds its state from vigia.clean.
 	DedupHorizon time.Duration
-	// Agencies get their raw topic created up front.
-	Agencies []string
 }
 
-// Specs are the topics to create.
+// Registry is the agencies' registry topic, created by the administrator (`vigia kafka setup`).
+func (l Layout) Registry() kclient.TopicSpec {
+	return kclient.TopicSpec{Name: l.Names.Agencies(), Partitions: 1, ReplicationFactor: l.ReplicationFactor, Compacted: true}
+}
+
+// Specs are the topics the pipeline creates.
 func (l Layout) Specs() []kclient.TopicSpec {
 	parts, rf := l.Partitions, l.ReplicationFactor
 	specs := []kclient.TopicSpec{
@@ -71,9 +86,6 @@ func (l Layout) Specs() []kclient.TopicSpec {
 		{Name: l.Names.Alerts(), Partitions: 1, ReplicationFactor: rf, Retention: 400 * 24 * time.Hour},
 		// One partition: the consumer group makes exactly one process the detector.
 		{Name: l.Names.Progress(), Partitions: 1, ReplicationFactor: rf, Compacted: true},
-	}
-	for _, a := range l.Agencies {
-		specs = append(specs, kclient.TopicSpec{Name: l.Names.Raw(a), Partitions: parts, ReplicationFactor: rf})
 	}
 	return specs
 }

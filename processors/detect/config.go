@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/metrics"
@@ -57,6 +58,9 @@ type Config struct {
 	// Bands stores every judged period (observed, expected, bound, severity) for the
 	// dashboards, and returns once stored. Optional.
 	Bands func(ctx context.Context, bands []surge.Band) error
+	// Sign, when set, gives each vigia.alerts record the headers that prove the detect stage
+	// wrote it (secrets.RecordMAC): notify sends only records that verify.
+	Sign func(topic string, key, value []byte) []kafka.Header
 	// Topics, Kafka and Producer: the progress topic is read at start and the stage's
 	// checkpoint written to it. Required.
 	Topics   topics.Names

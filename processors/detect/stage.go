@@ -197,6 +197,9 @@ func (p *partition) publish(ctx context.Context, cs []schemas.AlertChange) error
 			return fmt.Errorf("cannot encode alert %s: %w", c.AlertID, err)
 		}
 		msgs[i] = kafka.Message{Topic: cfg.Topics.Alerts(), Key: []byte(c.AlertID), Value: b}
+		if cfg.Sign != nil {
+			msgs[i].Headers = cfg.Sign(msgs[i].Topic, msgs[i].Key, msgs[i].Value)
+		}
 	}
 	if err := cfg.Producer.WriteMessages(ctx, msgs...); err != nil {
 		return fmt.Errorf("cannot write to %s: %w", cfg.Topics.Alerts(), err)

@@ -5,6 +5,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"encoding/json"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/segmentio/kafka-go"
 	"golang.org/x/time/rate"
 
+	"github.com/vigia-observatory/vigia/internal/secrets"
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/schemas"
 	"github.com/vigia-observatory/vigia/sinks/notifier"
@@ -28,10 +30,19 @@ type Stage struct {
 	// stays in vigia.alerts and the alerts table).
 	outcome func(route, outcome string)
 	log     zerolog.Logger
+	trust   Trust
 }
 
-// New prepares a route's stage; outcome may be nil.
-func New(r notifier.Route, log zerolog.Logger, outcome func(route, outcome string)) *Stage {
+// Trust says which records of vigia.alerts the detect stage wrote: Verify (secrets.RecordMAC)
+// refuses any other, which is counted by Refused (reason) and logged, never sent.
+type Trust struct {
+	Verify  func(kafka.Message) error
+	Refused func(route, reason string)
+}
+
+// New prepares a route's stage; outcome may be nil. Without trust.Verify every record is
+// taken as the detect stage's (only for tests of the delivery itself).
+func New(r notifier.Route, log zerolog.Logger, outcome func(route, outcome string), trust Trust) *Stage {
 	per := r.PerMinute
 	if per <= 0 {
 		per = 10
@@ -42,8 +53,11 @@ func New(r notifier.Route, log zerolog.Logger, outcome func(route, outcome strin
 	if r.MaxAge <= 0 {
 		r.MaxAge = 7 * 24 * time.Hour
 	}
+	if trust.Refused == nil {
+		trust.Refused = func(string, string) {}
+	}
 	return &Stage{route: r, limiter: rate.NewLimiter(rate.Limit(float64(per)/60), per), outcome: outcome,
-		log: log.With().Str("route", r.Name).Logger()}
+		log: log.With().Str("route", r.Name).Logger(), trust: trust}
 }
 
 // Open implements stream.Handler.
@@ -62,6 +76,14 @@ type partition struct {
 // restart.
 func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
 	for _, km := range msgs {
+		if v := p.s.trust.Verify; v != nil {
+			if err := v(km); err != nil {
+				p.s.log.Error().Err(err).Int64("offset", km.Offset).Msg("alert record not written by the detect stage: refused, not sent")
+				p.s.trust.Refused(p.s.route.Name, refusal(err))
+				p.next = km.Offset + 1
+				continue
+			}
+		}
 		var c schemas.AlertChange
 		if err := json.Unmarshal(km.Value, &c); err != nil {
 			p.s.log.Error().Err(err).Int64("offset", km.Offset).Msg("alert record is not JSON; skipped")
@@ -93,3 +115,11 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 
 // Close implements stream.PartitionHandler.
 func (p *partition) Close(context.Context) int64 { return p.next }
+
+// refusal is the metric label of a refused record.
+func refusal(err error) string {
+	if errors.Is(err, secrets.ErrUnsigned) {
+		return "unsigned"
+	}
+	return "bad_signature"
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/vigia-observatory/vigia/internal/secrets"
 	"github.com/vigia-observatory/vigia/schemas"
 	"github.com/vigia-observatory/vigia/sinks/notifier"
 )
@@ -53,7 +54,7 @@ func TestRouteStagesIsolateRoutes(t *testing.T) {
 		n.(*atomic.Int32).Add(1)
 	}
 	open := func(r notifier.Route) *partition {
-		h, _ := New(r, zerolog.Nop(), count).Open(context.Background(), "vigia.alerts", 0, 0)
+		h, _ := New(r, zerolog.Nop(), count, Trust{}).Open(context.Background(), "vigia.alerts", 0, 0)
 		return h.(*partition)
 	}
 	now := time.Now()
@@ -84,5 +85,32 @@ func TestRouteStagesIsolateRoutes(t *testing.T) {
 	}
 	if n, _ := outcomes.Load("live/sent"); n == nil || n.(*atomic.Int32).Load() != 2 {
 		t.Errorf("sent outcomes: %v", n)
+	}
+}
+
+// Only records the detect stage signed are sent: a forged change (written by anyone else
+// with access to the topic, even a super user) and an unsigned one are refused and counted.
+func TestForgedAlertsRefused(t *testing.T) {
+	t.Parallel()
+	ring, _ := secrets.ParseKeyRing("k1:"+strings.Repeat("QUFB", 10)+"QUE=", 32)
+	forger, _ := secrets.ParseKeyRing("k1:"+strings.Repeat("QkJC", 10)+"QkI=", 32)
+	sign := func(m kafka.Message, r *secrets.KeyRing) kafka.Message {
+		m.Topic = "vigia.alerts"
+		m.Headers = secrets.RecordMAC{Ring: r}.Headers(m.Topic, m.Key, m.Value)
+		return m
+	}
+	now := time.Now()
+	unsigned := change("u1", 1, "alert", now)
+	unsigned.Topic = "vigia.alerts"
+	records := []kafka.Message{sign(change("real", 1, "alert", now), ring), sign(change("forged", 1, "alert", now), forger), unsigned}
+	var refused []string
+	trust := Trust{Verify: secrets.RecordMAC{Ring: ring}.Verify, Refused: func(_, reason string) { refused = append(refused, reason) }}
+	got := &sender{}
+	h, _ := New(notifier.Route{Name: "pa", Sender: got}, zerolog.Nop(), nil, trust).Open(context.Background(), "vigia.alerts", 0, 0)
+	if _, err := h.Handle(context.Background(), records); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got.keys, ",") != "real-v1" || strings.Join(refused, ",") != "bad_signature,unsigned" {
+		t.Fatalf("sent %v, refused %v; want real-v1 sent, the forged and the unsigned refused", got.keys, refused)
 	}
 }

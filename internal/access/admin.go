@@ -1,0 +1,157 @@
+package access
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/vigia-observatory/vigia/internal/kclient"
+	"github.com/vigia-observatory/vigia/internal/topics"
+)
+
+// Admin applies access: its client must be the administrator's (a super user).
+type Admin struct {
+	Kafka  *kclient.Client
+	Layout topics.Layout
+	// Now stamps registrations. Default time.Now.
+	Now func() time.Time
+}
+
+func (a Admin) now() time.Time {
+	if a.Now != nil {
+		return a.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Setup creates the pipeline's topics and the registry, and grants pipelineUser the
+// pipeline's ACLs (none when pipelineUser is empty: a broker without authentication). Safe
+// to repeat.
+func (a Admin) Setup(ctx context.Context, pipelineUser string) error {
+	if err := a.Kafka.EnsureTopics(ctx, append(a.Layout.Specs(), a.Layout.Registry())...); err != nil {
+		return err
+	}
+	if pipelineUser == "" {
+		return nil
+	}
+	return a.Kafka.CreateACLs(ctx, PipelineACLs(a.Layout.Names, pipelineUser))
+}
+
+// Teardown removes the ACLs Setup granted (a test's prefix, when it ends).
+func (a Admin) Teardown(ctx context.Context, pipelineUser string) error {
+	if pipelineUser == "" {
+		return nil
+	}
+	return a.Kafka.DeleteACLs(ctx, PipelineACLs(a.Layout.Names, pipelineUser))
+}
+
+// ErrRegistered and ErrNotRegistered say why an agency command cannot go on.
+var (
+	ErrRegistered    = errors.New("agency already registered")
+	ErrNotRegistered = errors.New("agency not registered")
+)
+
+// Add registers agency id: its SCRAM user (principal User:agency-<id>) with a new password,
+// its raw topic, its ACLs (write and describe on that topic only, idempotent write), and the
+// registry record; it returns the password, which is not stored anywhere else.
+func (a Admin) Add(ctx context.Context, id string) (string, error) {
+	if !topics.AgencyPattern.MatchString(id) {
+		return "", fmt.Errorf("agency id %q: use 2-32 lowercase letters, digits, '-' or '_', starting with a letter or digit", id)
+	}
+	reg, err := Registered(ctx, a.Kafka, a.Layout.Names)
+	if err != nil {
+		return "", err
+	}
+	if r, ok := reg[id]; ok && r.Credentials {
+		return "", fmt.Errorf("%w: %s (rotate its password with `vigia agencies rotate %s`)", ErrRegistered, id, id)
+	}
+	password, err := newPassword()
+	if err != nil {
+		return "", err
+	}
+	n := a.Layout.Names
+	if err := a.Kafka.EnsureTopics(ctx, kclient.TopicSpec{Name: n.Raw(id), Partitions: a.Layout.Partitions, ReplicationFactor: a.Layout.ReplicationFactor}); err != nil {
+		return "", err
+	}
+	if err := a.Kafka.SetScramUser(ctx, AgencyUser(id), password); err != nil {
+		return "", err
+	}
+	if err := a.Kafka.CreateACLs(ctx, AgencyACLs(n, id)); err != nil {
+		return "", err
+	}
+	return password, putAgency(ctx, a.Kafka, n, id, &Agency{ID: id, RegisteredAt: a.now(), Credentials: true})
+}
+
+// Enroll registers agency id without credentials, when it is not registered yet: the record
+// generators (replay, simulate, the demo) write its raw topic as the administrator.
+func (a Admin) Enroll(ctx context.Context, id string) error {
+	reg, err := Registered(ctx, a.Kafka, a.Layout.Names)
+	if err != nil {
+		return err
+	}
+	if _, ok := reg[id]; ok {
+		return nil
+	}
+	n := a.Layout.Names
+	if err := a.Kafka.EnsureTopics(ctx, kclient.TopicSpec{Name: n.Raw(id), Partitions: a.Layout.Partitions, ReplicationFactor: a.Layout.ReplicationFactor}); err != nil {
+		return err
+	}
+	return putAgency(ctx, a.Kafka, n, id, &Agency{ID: id, RegisteredAt: a.now()})
+}
+
+// Rotate gives agency id a new password; the old one is refused from then on (connections
+// open with it re-authenticate within the broker's connections.max.reauth.ms).
+func (a Admin) Rotate(ctx context.Context, id string) (string, error) {
+	reg, err := Registered(ctx, a.Kafka, a.Layout.Names)
+	if err != nil {
+		return "", err
+	}
+	r, ok := reg[id]
+	if !ok {
+		return "", fmt.Errorf("%w: %s (register it with `vigia agencies add %s`)", ErrNotRegistered, id, id)
+	}
+	password, err := newPassword()
+	if err != nil {
+		return "", err
+	}
+	if err := a.Kafka.SetScramUser(ctx, AgencyUser(id), password); err != nil {
+		return "", err
+	}
+	if !r.Credentials {
+		if err := a.Kafka.CreateACLs(ctx, AgencyACLs(a.Layout.Names, id)); err != nil {
+			return "", err
+		}
+	}
+	r.RotatedAt, r.Credentials = a.now(), true
+	return password, putAgency(ctx, a.Kafka, a.Layout.Names, id, &r)
+}
+
+// Remove takes agency id's ACLs and user away and deletes it from the registry; its raw
+// topic is kept for its retention (what it sent stays stored and counted).
+func (a Admin) Remove(ctx context.Context, id string) error {
+	reg, err := Registered(ctx, a.Kafka, a.Layout.Names)
+	if err != nil {
+		return err
+	}
+	if _, ok := reg[id]; !ok {
+		return fmt.Errorf("%w: %s", ErrNotRegistered, id)
+	}
+	if err := a.Kafka.DeleteACLsOf(ctx, Principal(AgencyUser(id))); err != nil {
+		return err
+	}
+	if err := a.Kafka.DeleteScramUser(ctx, AgencyUser(id)); err != nil {
+		return err
+	}
+	return putAgency(ctx, a.Kafka, a.Layout.Names, id, nil)
+}
+
+func newPassword() (string, error) {
+	b := make([]byte, 24)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("cannot make a password: %w", err)
+	}
+	return base64.RawURLEncoding.EncodeToString(b), nil
+}
