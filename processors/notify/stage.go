@@ -5,8 +5,8 @@ package notify
 
 import (
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/rs/zerolog"
