@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,9 +18,15 @@ import (
 // the good records are stored once, the bad ones are listed with line and reason, and
 // nothing is sent for them.
 func TestPublishExamples(t *testing.T) {
-	e := newRig(t, "hn-inm")
+	e := newRig(t)
+	t.Setenv("VIGIA_KAFKA_TOPIC_PREFIX", e.cfg.Kafka.TopicPrefix)
 	stop := e.runInProcess()
 	defer stop()
+	creds := filepath.Join(t.TempDir(), "hn-inm.env")
+	if out, errs, code := run(t, "agencies", "add", "hn-inm", "--out", creds); code != 0 {
+		t.Fatalf("agencies add: %d\n%s%s", code, out, errs)
+	}
+	agency := agencyCredentials(t, e.cfg, creds) // an agency publishes as itself
 	type file struct{ mapping, csv string }
 	files := []file{{"../../docs/examples/border-post.mapping.yaml", "../../docs/examples/border-post.csv"},
 		{"../../docs/examples/return-flight.mapping.yaml", "../../docs/examples/return-flight.csv"}}
@@ -35,7 +42,7 @@ func TestPublishExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			s, err := runPublish(context.Background(), e.cfg, "hn-inm", m, []string{f.csv}, &out, &errOut, false)
+			s, err := runPublish(context.Background(), agency, "hn-inm", m, []string{f.csv}, &out, &errOut, false)
 			var ee exitError
 			if !errors.As(err, &ee) || ee.code != 1 {
 				t.Fatalf("%s: exit %v, want 1 (some records rejected)", f.csv, err)

@@ -165,7 +165,9 @@ func TestSurgeAlerts(t *testing.T) {
 		if c.AlertID != point[0].AlertID || c.Version != i+1 || i > 0 && c.State == "opened" {
 			t.Errorf("change %d: %s v%d %s, want %s v%d and no second opened", i, c.AlertID, c.Version, c.State, point[0].AlertID, i+1)
 		}
-		atPeak = atPeak || c.State == "updated" && c.PeriodStart.Equal(peak)
+		// The peak reached live, or on revised data when a busy machine judged the peak day
+		// before all of it was windowed (a source idle past pipeline.idle_timeout).
+		atPeak = atPeak || c.State == "updated" && c.PeriodStart.Equal(peak) || c.DetectedLate && c.Peak >= 1500
 	}
 	if last := point[len(point)-1]; !atPeak || last.State != "resolved" || last.Peak < 5*150 {
 		t.Errorf("want an update at the peak %s and a resolution with the peak count: %s", peak, describe(point))

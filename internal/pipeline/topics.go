@@ -16,6 +16,9 @@ func (rt *runtime) ensureTopics(ctx context.Context) error {
 	if err := rt.kafka.Reachable(ctx); err != nil {
 		return err
 	}
+	if err := rt.kafka.Authenticate(ctx); err != nil {
+		return fmt.Errorf("%w (the stages connect with kafka.credentials_file or VIGIA_KAFKA_SASL_*; make services writes .state/kafka/secrets/pipeline.env)", err)
+	}
 	c := rt.cfg
 	layout := topics.Layout{Names: rt.names, Partitions: c.Kafka.Partitions, ReplicationFactor: c.Kafka.ReplicationFactor,
 		DedupHorizon: c.Pipeline.DedupHorizon}
