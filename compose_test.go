@@ -50,7 +50,7 @@ func TestComposeFile(t *testing.T) {
 		t.Fatalf("compose.yaml does not load: %v", err)
 	}
 	images := map[string]string{"kafka": "apache/kafka:", "clickhouse": "clickhouse/clickhouse-server:", "grafana": "grafana/grafana:",
-		"vigia-migrate": "vigia:local", "vigia": "vigia:local", "publisher": "vigia:local"}
+		"vigia-migrate": "vigia:local", "vigia": "vigia:local", "publisher": "vigia:local", "vigia-kafka-setup": "vigia:local"}
 	for name, image := range images {
 		s, ok := p.Services[name]
 		if !ok {
@@ -67,10 +67,11 @@ func TestComposeFile(t *testing.T) {
 		}
 	}
 	wantDeps := map[string]map[string]string{
-		"grafana":       {"clickhouse": "service_healthy"},
-		"vigia-migrate": {"clickhouse": "service_healthy"},
-		"vigia":         {"kafka": "service_healthy", "vigia-migrate": "service_completed_successfully"},
-		"publisher":     {"vigia": "service_healthy"},
+		"grafana":           {"clickhouse": "service_healthy"},
+		"vigia-migrate":     {"clickhouse": "service_healthy"},
+		"vigia-kafka-setup": {"kafka": "service_healthy"},
+		"vigia":             {"vigia-kafka-setup": "service_completed_successfully", "vigia-migrate": "service_completed_successfully"},
+		"publisher":         {"vigia": "service_healthy"},
 	}
 	for svc, deps := range wantDeps {
 		for dep, cond := range deps {
@@ -93,7 +94,7 @@ func TestComposeFile(t *testing.T) {
 			t.Errorf("%s publishes %d, want %d (README names it)", svc, ports[svc], port)
 		}
 	}
-	for _, v := range []string{"kafka-data", "clickhouse-data", "grafana-data"} {
+	for _, v := range []string{"kafka-data", "kafka-secrets", "kafka-client", "kafka-admin", "clickhouse-data", "grafana-data"} {
 		if _, ok := p.Volumes[v]; !ok {
 			t.Errorf("named volume %s missing", v)
 		}
@@ -174,5 +175,43 @@ func TestDockerfileBuildsWhatTheMakefileBuilds(t *testing.T) {
 	}
 	if !strings.Contains(string(docker), "FROM gcr.io/distroless/static") || !strings.Contains(string(docker), `ENTRYPOINT ["/vigia"]`) {
 		t.Error("the final image is not the static binary on distroless")
+	}
+}
+
+// The compose broker is secured as make services' is: SASL_SSL listeners only for clients,
+// SCRAM-SHA-512, the StandardAuthorizer with no ACL no access, no automatic topic creation;
+// the pipeline mounts its own credentials, never the administrator's.
+func TestComposeKafkaSecured(t *testing.T) {
+	b, err := os.ReadFile("scripts/compose/kafka.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := string(b)
+	for _, want := range []string{
+		"listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:SASL_PLAINTEXT,EXTERNAL:SASL_SSL",
+		"listeners=SASL_SSL://:9092,CONTROLLER://localhost:9093,EXTERNAL://:9094",
+		"sasl.enabled.mechanisms=SCRAM-SHA-512",
+		"authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+		"allow.everyone.if.no.acl.found=false", "auto.create.topics.enable=false",
+		"--add-scram \"SCRAM-SHA-512=[name=vigia-pipeline",
+	} {
+		if !strings.Contains(script, want) {
+			t.Errorf("scripts/compose/kafka.sh does not set %s", want)
+		}
+	}
+	if strings.Contains(script, "PLAINTEXT://") {
+		t.Error("scripts/compose/kafka.sh opens a PLAINTEXT listener")
+	}
+	p, err := loadCompose(t, envFile(t, ".env.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range p.Services["vigia"].Volumes {
+		if v.Source == "kafka-admin" {
+			t.Error("the pipeline service mounts the administrator's credentials")
+		}
+	}
+	if p.Services["kafka"].Entrypoint == nil || !strings.Contains(strings.Join(p.Services["kafka"].Entrypoint, " "), "kafka.sh") {
+		t.Errorf("kafka's entrypoint is %v, want scripts/compose/kafka.sh", p.Services["kafka"].Entrypoint)
 	}
 }

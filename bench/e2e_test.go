@@ -20,6 +20,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/segmentio/kafka-go"
 
+	"github.com/vigia-observatory/vigia/internal/access"
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/testenv"
@@ -33,15 +34,35 @@ const e2eEvents = 200_000
 // `vigia run` (all stages, one process) and measures sustained events/s until every event is
 // queryable in ClickHouse, and the publish-to-queryable latency of probe events sent every
 // 50ms during the load (p50, p99; polled every 50ms, so figures are within 50ms).
-func BenchmarkEndToEnd(b *testing.B) {
+//
+// It runs on the secured broker of `make services` (SASL_SSL, SCRAM-SHA-512, ACLs), as
+// production does; BenchmarkEndToEndPlaintext runs the same on a plaintext broker, so the
+// cost of TLS and SCRAM is stated beside it.
+func BenchmarkEndToEnd(b *testing.B) { endToEnd(b, "") }
+
+// BenchmarkEndToEndPlaintext is BenchmarkEndToEnd on the plaintext broker that `make bench`
+// starts for it (scripts/plain-kafka.sh, VIGIA_BENCH_PLAIN_BROKERS); it fails without one.
+func BenchmarkEndToEndPlaintext(b *testing.B) {
+	plain := os.Getenv("VIGIA_BENCH_PLAIN_BROKERS")
+	if plain == "" {
+		b.Fatal("VIGIA_BENCH_PLAIN_BROKERS is not set: make bench starts a plaintext broker (scripts/plain-kafka.sh up) and sets it")
+	}
+	endToEnd(b, plain)
+}
+
+func endToEnd(b *testing.B, plainBrokers string) {
 	recs := records(e2eEvents)
 	for b.Loop() {
 		b.StopTimer()
 		cfg := testenv.Config(b)
 		cfg.Kafka.Partitions = 6
+		var env []string
+		if plainBrokers != "" {
+			cfg, env = plaintext(b, cfg, plainBrokers)
+		}
 		conn := testenv.ClickHouse(b, cfg)
 		ensureRaw(b, cfg)
-		proc := startPipeline(b, cfg)
+		proc := startPipeline(b, cfg, env...)
 		time.Sleep(3 * time.Second) // let the consumer groups join before the clock starts
 		b.StartTimer()
 
@@ -132,11 +153,22 @@ func BenchmarkBaselineKafkaRoundTrip(b *testing.B) {
 	}
 }
 
-func ensureRaw(b *testing.B, cfg config.Config) {
-	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	if err := publisher(b, cfg).EnsureTopics(context.Background(), kclient.TopicSpec{Name: names.Raw("hn-inm"), Partitions: 6, ReplicationFactor: 1}); err != nil {
+// ensureRaw registers the benchmark's agency (registry and raw topic), so ingest consumes it.
+func ensureRaw(b *testing.B, cfg config.Config) { testenv.Enroll(b, cfg, "hn-inm") }
+
+// plaintext points cfg at the plaintext benchmark broker, with the pipeline's topics and the
+// registry made there, and returns the environment the pipeline process needs for it.
+func plaintext(b *testing.B, cfg config.Config, brokers string) (config.Config, []string) {
+	cfg.Kafka.Brokers = strings.Split(brokers, ",")
+	cfg.Kafka.SASLMechanism, cfg.Kafka.SASLUsername, cfg.Kafka.SASLPassword, cfg.Kafka.TLS = "none", "", "", false
+	cfg.Kafka.Admin = kclient.SASL{}
+	kc := testenv.Kafka(b, cfg)
+	a := access.Admin{Kafka: kc, Layout: topics.Layout{Names: topics.Names{Prefix: cfg.Kafka.TopicPrefix}, Partitions: 6, ReplicationFactor: 1}}
+	if err := a.Setup(context.Background(), ""); err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(func() { _ = kc.DeleteTopicsWithPrefix(context.Background(), cfg.Kafka.TopicPrefix) })
+	return cfg, []string{"VIGIA_KAFKA_SASL_MECHANISM=none", "VIGIA_KAFKA_TLS=false"}
 }
 
 func publish(b *testing.B, cfg config.Config, recs [][]byte) {
@@ -175,7 +207,7 @@ func startPipeline(b *testing.B, cfg config.Config, env ...string) *exec.Cmd {
 		"VIGIA_KAFKA_PARTITIONS=6", "VIGIA_CLICKHOUSE_ADDR="+strings.Join(cfg.ClickHouse.Addr, ","),
 		"VIGIA_CLICKHOUSE_DATABASE="+cfg.ClickHouse.Database, "VIGIA_LOG_LEVEL=warn",
 		"VIGIA_METRICS_LISTEN="+os.Getenv("VIGIA_BENCH_METRICS"), "VIGIA_METRICS_PPROF=true",
-		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_KAFKA_COMPRESSION="+envOr("VIGIA_BENCH_COMPRESSION", "none"), "VIGIA_PSEUDONYM_KEYS=p:"+key(1), "VIGIA_DLQ_KEYS=d:"+key(2))
+		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_KAFKA_COMPRESSION="+envOr("VIGIA_BENCH_COMPRESSION", "none"), "VIGIA_PSEUDONYM_KEYS=p:"+key(1), "VIGIA_DLQ_KEYS=d:"+key(2), "VIGIA_ALERT_KEYS=a:"+key(3))
 	cmd.Env = append(cmd.Env, env...)
 	// The pipeline's log would interleave with the benchmark lines the report parses.
 	cmd.Stderr = io.Discard

@@ -342,6 +342,9 @@ listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security
 authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
 allow.everyone.if.no.acl.found=false
 super.users=User:$KAFKA_ADMIN;User:controller
+# A session re-authenticates at least this often, so a rotated or removed agency's open
+# connections end within five minutes, not when the agency chooses to reconnect.
+connections.max.reauth.ms=300000
 
 log.dirs=$KAFKA_DATA
 num.partitions=3
@@ -658,4 +661,7 @@ main() {
   esac
 }
 
-main "$@"
+# Sourced (scripts/plain-kafka.sh reuses these functions), it only defines them.
+if [[ ${BASH_SOURCE[0]} == "$0" ]]; then
+  main "$@"
+fi

@@ -6,6 +6,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"slices"
 
@@ -90,7 +91,11 @@ func main() {
 		if nk > 0 {
 			ratio = fmt.Sprintf("%.0f%% of a bare Kafka round trip (%.0f events/s)", 100*e2e/kafka, kafka)
 		}
-		fmt.Printf("| end to end, Kafka -> ClickHouse | %.0f events/s | 100,000 | %s |\n", e2e, ratio)
+		fmt.Printf("| end to end, Kafka (SASL_SSL, SCRAM-SHA-512) -> ClickHouse | %.0f events/s | 100,000 | %s |\n", e2e, ratio)
+		if plain, np := med("EndToEndPlaintext", "events/s"); np > 0 {
+			fmt.Printf("| the same on a plaintext broker (the cost of TLS and SCRAM) | %.0f events/s | | secured %.2fx plaintext (%.1f%% %s) |\n",
+				plain, e2e/plain, 100*math.Abs(1-e2e/plain), map[bool]string{true: "slower", false: "faster"}[e2e < plain])
+		}
 		fmt.Printf("| publish -> queryable under load | p50 %.0f ms, p99 %.0f ms | | %d runs |\n", p50, p99, ne)
 		v, _ := med("EndToEnd", "vigia-cpu-s")
 		k, _ := med("EndToEnd", "kafka-cpu-s")

@@ -36,6 +36,12 @@ type Config struct {
 	// window stage's allowed lateness): a period judged less than this ago is judged again at
 	// each hour, so late events within it revise the verdict. Default 2h.
 	Lateness time.Duration
+	// RevisionQuiet is how long the detector waits after the last revision of a backfill
+	// before judging the revised periods, so a backfill sent in many batches is judged once,
+	// on all of it, not once per batch (each partial judgment would be a message to the
+	// ministries). A steady stream of revisions is judged at least every 12 x RevisionQuiet.
+	// Default 10s.
+	RevisionQuiet time.Duration
 	// ResolveAfter is the number of quiet periods that resolve an alert. Default 2.
 	ResolveAfter int
 	// TopNationalities is how many nationalities per country, type and role are judged as
@@ -82,6 +88,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Lateness <= 0 {
 		c.Lateness = 2 * time.Hour
+	}
+	if c.RevisionQuiet <= 0 {
+		c.RevisionQuiet = 10 * time.Second
 	}
 	if c.ResolveAfter <= 0 {
 		c.ResolveAfter = 2

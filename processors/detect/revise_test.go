@@ -2,9 +2,15 @@ package detect
 
 import (
 	"context"
+	"encoding/json"
 	"math/rand/v2"
+	"strconv"
 	"testing"
 	"time"
+
+	"github.com/segmentio/kafka-go"
+
+	"github.com/vigia-observatory/vigia/internal/wire"
 
 	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/schemas"
@@ -109,4 +115,47 @@ func TestRevisions(t *testing.T) {
 			t.Fatalf("want the day judged again an hour later, and the surge opened late: %+v", cs)
 		}
 	})
+}
+
+// A backfill sent in many batches is judged once it has gone quiet, or after 12 quiet
+// periods of steady revisions, not once per batch.
+func TestRevisionsWaitForQuiet(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	cfg := testConfig(&memSource{})
+	cfg.Now = func() time.Time { return now }
+	p := &partition{s: &Stage{cfg: *cfg}, revisions: map[string]wire.Revision{}}
+	rev := func(key string) {
+		b, _ := json.Marshal(wire.Revision{Spans: []wire.Span{{PointID: "pan-lajas-blancas", From: 0, To: 3600}}})
+		p.apply(kafka.Message{Key: []byte(key), Value: b})
+	}
+	if p.revisionsDue() {
+		t.Fatal("due with nothing pending")
+	}
+	rev("revision/0/1")
+	for i := range 11 { // a batch every 9 s for 99 s: never quiet for 10 s, not yet 120 s
+		now = now.Add(9 * time.Second)
+		if p.revisionsDue() {
+			t.Fatalf("due %d s after a batch, while batches keep coming", 9)
+		}
+		rev("revision/0/" + strconv.Itoa(i+2))
+	}
+	now = now.Add(9 * time.Second)
+	if p.revisionsDue() {
+		t.Fatal("due before 12 quiet periods of steady revisions")
+	}
+	now = now.Add(12 * time.Second) // 120 s since the first
+	if !p.revisionsDue() {
+		t.Fatal("a steady stream of revisions is never judged")
+	}
+	p.revisions, p.revFirst = map[string]wire.Revision{}, now
+	rev("revision/1/1")
+	now = now.Add(10 * time.Second)
+	if !p.revisionsDue() {
+		t.Fatal("not due after 10 quiet seconds")
+	}
+	p.apply(kafka.Message{Key: []byte("revision/1/1")}) // its tombstone
+	if p.revisionsDue() {
+		t.Fatal("a judged revision is still pending")
+	}
 }

@@ -56,6 +56,9 @@ type partition struct {
 	// revisions not judged again yet, by key: the store stage recounted windows of periods
 	// that may have been judged. Each is deleted with a tombstone once judged again.
 	revisions map[string]wire.Revision
+	// revFirst and revLast are when the pending revisions began to arrive and when the last
+	// one did (this process's clock): they are judged once quiet (Config.RevisionQuiet).
+	revFirst, revLast time.Time
 }
 
 // restore rebuilds the tracker from the alerts storage holds.
@@ -81,11 +84,25 @@ func (p *partition) apply(m kafka.Message) {
 	case r.Kind == wire.RevisionProgress && r.Done:
 		delete(p.revisions, r.Key)
 	case r.Kind == wire.RevisionProgress:
+		if len(p.revisions) == 0 {
+			p.revFirst = p.s.cfg.Now()
+		}
 		p.revisions[r.Key] = r.Revision
+		p.revLast = p.s.cfg.Now()
 	default:
 		p.clock.set(r.Partition, r.Progress.Watermark, r.Progress.Partitions)
 	}
 	p.next = m.Offset + 1
+}
+
+// revisionsDue reports whether the pending revisions are to be judged now: none has arrived
+// for RevisionQuiet, or they have been arriving for 12 times that.
+func (p *partition) revisionsDue() bool {
+	if len(p.revisions) == 0 {
+		return false
+	}
+	now, q := p.s.cfg.Now(), p.s.cfg.RevisionQuiet
+	return now.Sub(p.revLast) >= q || now.Sub(p.revFirst) >= 12*q
 }
 
 // revised is the earliest revised window start of each point in the pending revisions.
@@ -110,7 +127,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		p.apply(msgs[i])
 	}
 	wm, ok := p.clock.settled()
-	if !ok || wm <= p.judged && len(p.revisions) == 0 {
+	if !ok || wm <= p.judged && !p.revisionsDue() {
 		return p.next, nil
 	}
 	if p.stale {
@@ -150,7 +167,12 @@ func (p *partition) dataStart(ctx context.Context, wm int64) (int64, error) {
 
 func (p *partition) run(ctx context.Context, wm int64) error {
 	cfg := &p.s.cfg
-	changes, err := p.judge.advance(ctx, p.judged, wm, p.revised())
+	due := p.revisionsDue()
+	var revised map[string]int64
+	if due {
+		revised = p.revised()
+	}
+	changes, err := p.judge.advance(ctx, p.judged, wm, revised)
 	if err != nil {
 		return fmt.Errorf("cannot judge periods up to %s: %w", time.Unix(wm, 0).UTC().Format(time.RFC3339), err)
 	}
@@ -176,13 +198,17 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 	b, _ := json.Marshal(wire.Progress{Watermark: wm})
 	msgs := []kafka.Message{{Topic: cfg.Topics.Progress(), Key: []byte(wire.DetectProgressKey), Value: b}}
 	for key := range p.revisions {
-		msgs = append(msgs, kafka.Message{Topic: cfg.Topics.Progress(), Key: []byte(key)})
+		if due {
+			msgs = append(msgs, kafka.Message{Topic: cfg.Topics.Progress(), Key: []byte(key)})
+		}
 	}
 	if err := cfg.Producer.WriteMessages(ctx, msgs...); err != nil {
 		return fmt.Errorf("cannot write the detector's checkpoint: %w", err)
 	}
 	p.judged = wm
-	clear(p.revisions)
+	if due {
+		clear(p.revisions)
+	}
 	return nil
 }
 
