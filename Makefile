@@ -68,7 +68,7 @@ bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detec
 	$(GO) test -run '^$$' -bench '^Benchmark(LivePeriod|EARSPeriod|JudgeDay|ReviseMonth)$$' -benchmem -count 5 -cpu 1 ./lib/surge/ ./processors/detect/ | tee .state/bench-surge.txt
 	scripts/plain-kafka.sh up   # a plaintext broker beside the secured one: the cost of TLS, measured
 	VIGIA_BENCH_PLAIN_BROKERS=127.0.0.1:$${VIGIA_PLAIN_KAFKA_PORT:-19092} $(GO) test -run '^$$' \
-	  -bench '^Benchmark(EndToEnd|EndToEndPlaintext|BaselineKafkaRoundTrip|AlertLatency|LateBatch)$$' -benchtime 1x -count 3 -timeout 40m ./bench/ | tee .state/bench-e2e.txt
+	  -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|AlertLatency|LateBatch)$$' -benchtime 1x -count 3 -timeout 40m ./bench/ | tee .state/bench-e2e.txt
 	scripts/plain-kafka.sh down
 	@echo; cat .state/bench-micro.txt .state/bench-state.txt .state/bench-identity.txt .state/bench-surge.txt .state/bench-e2e.txt | $(GO) run ./bench/report
 

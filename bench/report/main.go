@@ -26,7 +26,14 @@ func read(r io.Reader) (map[string]samples, error) {
 		if !ok {
 			continue // a configuration line, or a syntax error the table can do without
 		}
-		name := string(res.Name.Base())
+		// The base name and its sub-benchmarks ("EndToEnd/broker=plaintext"), without -procs.
+		base, parts := res.Name.Parts()
+		name := string(base)
+		for _, p := range parts {
+			if len(p) > 0 && p[0] == '/' {
+				name += string(p)
+			}
+		}
 		if runs[name] == nil {
 			runs[name] = samples{}
 		}
@@ -74,9 +81,10 @@ func main() {
 	dec, _ := med("Decode", "ns/op")
 	std, _ := med("BaselineStdlibJSON", "ns/op")
 	bpk, nb := med("StateBytesPerKey", "bytes/key")
-	e2e, ne := med("EndToEnd", "events/s")
-	p50, _ := med("EndToEnd", "p50-ms")
-	p99, _ := med("EndToEnd", "p99-ms")
+	const secured, plaintext = "EndToEnd/broker=sasl_ssl", "EndToEnd/broker=plaintext"
+	e2e, ne := med(secured, "events/s")
+	p50, _ := med(secured, "p50-ms")
+	p99, _ := med(secured, "p99-ms")
 	kafka, nk := med("BaselineKafkaRoundTrip", "events/s")
 	fmt.Println("| figure | median | target | ratio in the same run |")
 	fmt.Println("|---|---:|---:|---|")
@@ -92,16 +100,16 @@ func main() {
 			ratio = fmt.Sprintf("%.0f%% of a bare Kafka round trip (%.0f events/s)", 100*e2e/kafka, kafka)
 		}
 		fmt.Printf("| end to end, Kafka (SASL_SSL, SCRAM-SHA-512) -> ClickHouse | %.0f events/s | 100,000 | %s |\n", e2e, ratio)
-		if plain, np := med("EndToEndPlaintext", "events/s"); np > 0 {
+		if plain, np := med(plaintext, "events/s"); np > 0 {
 			fmt.Printf("| the same on a plaintext broker (the cost of TLS and SCRAM) | %.0f events/s | | secured %.2fx plaintext (%.1f%% %s) |\n",
 				plain, e2e/plain, 100*math.Abs(1-e2e/plain), map[bool]string{true: "slower", false: "faster"}[e2e < plain])
 		}
 		fmt.Printf("| publish -> queryable under load | p50 %.0f ms, p99 %.0f ms | | %d runs |\n", p50, p99, ne)
-		v, _ := med("EndToEnd", "vigia-cpu-s")
-		k, _ := med("EndToEnd", "kafka-cpu-s")
-		c, _ := med("EndToEnd", "clickhouse-cpu-s")
-		pub, _ := med("EndToEnd", "publisher-cpu-s")
-		all, _ := med("EndToEnd", "machine-cpu-s")
+		v, _ := med(secured, "vigia-cpu-s")
+		k, _ := med(secured, "kafka-cpu-s")
+		c, _ := med(secured, "clickhouse-cpu-s")
+		pub, _ := med(secured, "publisher-cpu-s")
+		all, _ := med(secured, "machine-cpu-s")
 		if all > 0 {
 			fmt.Printf("| CPU-seconds during the end-to-end run | vigia %.1f, Kafka %.1f, ClickHouse %.1f, publisher %.1f | | of %.1f the cores offered |\n", v, k, c, pub, all)
 		}

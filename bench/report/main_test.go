@@ -13,6 +13,8 @@ pkg: github.com/vigia-observatory/vigia/bench
 BenchmarkChain-2   	  100000	      1800 ns/op	    554707 events/s	     120 B/op	       2 allocs/op
 BenchmarkChain-2   	  100000	      1700 ns/op	    600000 events/s	     120 B/op	       2 allocs/op
 BenchmarkEndToEnd  	       1	 9000000000 ns/op	     93999 events/s	       734.0 p50-ms
+BenchmarkEndToEnd/broker=sasl_ssl-2  	       1	 9000000000 ns/op	     39000 events/s
+BenchmarkEndToEnd/broker=plaintext-2 	       1	 9000000000 ns/op	     41000 events/s
 PASS
 `
 	runs, err := read(strings.NewReader(out))
@@ -27,5 +29,9 @@ PASS
 	}
 	if got := runs["EndToEnd"]["p50-ms"]; len(got) != 1 || got[0] != 734 {
 		t.Fatalf("EndToEnd p50-ms %v (all %v)", got, runs)
+	}
+	// Sub-benchmarks stay apart: the secured and the plaintext broker are compared.
+	if s, p := runs["EndToEnd/broker=sasl_ssl"]["events/s"], runs["EndToEnd/broker=plaintext"]["events/s"]; len(s) != 1 || s[0] != 39000 || len(p) != 1 || p[0] != 41000 {
+		t.Fatalf("sub-benchmarks: %v", runs)
 	}
 }
