@@ -29,24 +29,8 @@ listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
 inter.broker.listener.name=PLAINTEXT
 controller.listener.names=CONTROLLER
 
-log.dirs=$KAFKA_DATA
-num.partitions=3
-default.replication.factor=1
-min.insync.replicas=1
-offsets.topic.replication.factor=1
-transaction.state.log.replication.factor=1
-transaction.state.log.min.isr=1
-share.coordinator.state.topic.replication.factor=1
-share.coordinator.state.topic.min.isr=1
-group.initial.rebalance.delay.ms=0
-# The application creates its topics itself.
-auto.create.topics.enable=false
-
-num.network.threads=2
-num.io.threads=4
-log.retention.hours=168
-log.retention.check.interval.ms=300000
 EOF
+  kafka_common_properties >>"$KAFKA_PROPS"
 }
 
 # A real Kafka protocol exchange, without starting a JVM: Metadata v4 request (the oldest

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/segmentio/kafka-go"
 	"github.com/spf13/cobra"
 
 	"github.com/vigia-observatory/vigia/internal/access"
@@ -40,39 +42,47 @@ configured prefix, then grants the pipeline principal exactly what the stages ne
 read and write on the pipeline's own topics, read on the registry and the agencies' raw topics,
 its consumer groups. Safe to repeat; make services runs it.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
-			a, done, err := adminAccess(cfg)
-			if err != nil {
-				return err
-			}
-			defer done()
-			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
-			defer cancel()
+		RunE: asAdmin(g, 2*time.Minute, func(ctx context.Context, a access.Admin, w io.Writer, _ []string) error {
 			if err := waitReachable(ctx, a.Kafka); err != nil {
 				return err
 			}
 			if err := a.Setup(ctx, principal); err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "kafka setup: topics of prefix %q and the agency registry exist; User:%s has the pipeline's ACLs\n", cfg.Kafka.TopicPrefix, principal)
+			fmt.Fprintf(w, "kafka setup: topics of prefix %q and the agency registry exist; User:%s has the pipeline's ACLs\n", a.Layout.Names.Prefix, principal)
 			return nil
-		},
+		}),
 	}
 	setup.Flags().StringVar(&principal, "pipeline-user", access.PipelineUser, "the SCRAM user the stages connect as")
 	cmd.AddCommand(setup)
 	return cmd
 }
 
-// waitReachable waits for a broker that has just started to take requests.
+// asAdmin is a command's RunE that connects as the administrator and runs f within timeout.
+func asAdmin(g *globals, timeout time.Duration, f func(ctx context.Context, a access.Admin, w io.Writer, args []string) error) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		cfg, err := g.config()
+		if err != nil {
+			return err
+		}
+		a, done, err := adminAccess(cfg)
+		if err != nil {
+			return err
+		}
+		defer done()
+		ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+		defer cancel()
+		return f(ctx, a, cmd.OutOrStdout(), args)
+	}
+}
+
+// waitReachable waits for a broker that has just started to take authenticated requests; a
+// refused password is final.
 func waitReachable(ctx context.Context, kc *kclient.Client) error {
 	for {
-		err := kc.Reachable(ctx)
-		if err == nil {
-			return nil
+		err := kc.Authenticate(ctx)
+		if err == nil || errors.Is(err, kafka.SASLAuthenticationFailed) {
+			return err
 		}
 		select {
 		case <-ctx.Done():
@@ -92,20 +102,7 @@ connect as the administrator (kafka.admin_credentials_file).`,
 	}
 	var out string
 	run := func(f func(ctx context.Context, a access.Admin, w io.Writer, args []string) error) func(*cobra.Command, []string) error {
-		return func(cmd *cobra.Command, args []string) error {
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
-			a, done, err := adminAccess(cfg)
-			if err != nil {
-				return err
-			}
-			defer done()
-			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
-			defer cancel()
-			return f(ctx, a, cmd.OutOrStdout(), args)
-		}
+		return asAdmin(g, time.Minute, f)
 	}
 	issue := func(ctx context.Context, a access.Admin, w io.Writer, id, password string) error {
 		text := fmt.Sprintf("# Kafka credentials of agency %s: give them to the agency over a safe channel, with the CA file.\n"+

@@ -5,13 +5,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/vigia-observatory/vigia/internal/config"
+	"github.com/vigia-observatory/vigia/internal/kclient"
+	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/producers/publish"
 )
 
@@ -61,6 +66,27 @@ func TestAgenciesCommands(t *testing.T) {
 	t.Setenv("VIGIA_KAFKA_TOPIC_PREFIX", e.cfg.Kafka.TopicPrefix)
 	stop := e.runInProcess()
 	defer stop()
+	// A raw topic an administrator created for an agency never registered: its records are
+	// refused (not consumed), with a log line and a metric that say so.
+	rogue := e.cfg.Kafka.TopicPrefix + ".raw.xx-rogue"
+	ctx := context.Background()
+	if err := e.kafka.EnsureTopics(ctx, kclient.TopicSpec{Name: rogue, Partitions: 1, ReplicationFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	w := e.kafka.Writer(kclient.WriterConfig{Topic: rogue, BatchTimeout: time.Millisecond})
+	if err := w.WriteMessages(ctx, kafka.Message{Value: []byte(`{"schema_version":1,"event_id":"rogue-1","agency":"xx-rogue","type":"crossing","direction":"entry","occurred_at":"2024-03-01T10:00:00-06:00","point_id":"hnd-corinto","count":5}`)}); err != nil {
+		t.Fatal(err)
+	}
+	_ = w.Close()
+	testenv.Eventually(t, time.Minute, func() error {
+		if n := e.metric("vigia_unregistered_raw_topics"); n != 1 {
+			return fmt.Errorf("vigia_unregistered_raw_topics = %v, want 1", n)
+		}
+		if !strings.Contains(e.logs.String(), "not registered") || !strings.Contains(e.logs.String(), rogue) {
+			return errors.New("no log line names the unregistered topic")
+		}
+		return nil
+	})
 	dir := t.TempDir()
 	creds := filepath.Join(dir, "hn-inm.env")
 	if out, errs, code := run(t, "agencies", "add", "hn-inm", "--out", creds); code != 0 || !strings.Contains(out, "written to") {
@@ -92,15 +118,25 @@ func TestAgenciesCommands(t *testing.T) {
 	if out, errs, code := run(t, "agencies", "remove", "hn-inm"); code != 0 || !strings.Contains(out, "removed") {
 		t.Fatalf("agencies remove: %d\n%s%s", code, out, errs)
 	}
-	if s, err := publishAs(agencyCredentials(t, e.cfg, creds)); s.Sent != 0 || err == nil {
-		t.Fatalf("a removed agency published %d records (%v)", s.Sent, err)
-	}
+	removed := agencyCredentials(t, e.cfg, creds)
+	testenv.Eventually(t, 10*time.Second, func() error { // once the broker has applied the removal
+		if s, err := publishAs(removed); s.Sent != 0 || err == nil {
+			return fmt.Errorf("a removed agency published %d records (%v)", s.Sent, err)
+		}
+		return nil
+	})
 	var n uint64
 	if err := e.conn.QueryRow(context.Background(), "SELECT count() FROM "+db+".events FINAL WHERE agency = 'hn-inm'").Scan(&n); err != nil || n != 6 {
 		t.Fatalf("the removed agency's records: %d stored (%v), want its 6 still counted (the second publish repeated them)", n, err)
 	}
 	if out, _, _ := run(t, "agencies", "list"); strings.Contains(out, "hn-inm") {
 		t.Errorf("a removed agency is still listed:\n%s", out)
+	}
+	var rogueEvents, rogueDLQ uint64
+	_ = e.conn.QueryRow(ctx, "SELECT count() FROM "+db+".events WHERE agency = 'xx-rogue'").Scan(&rogueEvents)
+	_ = e.conn.QueryRow(ctx, "SELECT count() FROM "+db+".dlq_records WHERE agency = 'xx-rogue'").Scan(&rogueDLQ)
+	if rogueEvents != 0 || rogueDLQ != 0 {
+		t.Errorf("the unregistered topic's record was consumed: %d events, %d DLQ rows", rogueEvents, rogueDLQ)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigia-observatory/vigia/internal/kclient"
+	"github.com/vigia-observatory/vigia/internal/retry"
 	"github.com/vigia-observatory/vigia/internal/topics"
 )
 
@@ -82,6 +83,9 @@ func (a Admin) Add(ctx context.Context, id string) (string, error) {
 	if err := a.Kafka.CreateACLs(ctx, AgencyACLs(n, id)); err != nil {
 		return "", err
 	}
+	if err := a.usable(ctx, id, password); err != nil {
+		return "", err
+	}
 	return password, putAgency(ctx, a.Kafka, n, id, &Agency{ID: id, RegisteredAt: a.now(), Credentials: true})
 }
 
@@ -125,6 +129,9 @@ func (a Admin) Rotate(ctx context.Context, id string) (string, error) {
 			return "", err
 		}
 	}
+	if err := a.usable(ctx, id, password); err != nil {
+		return "", err
+	}
 	r.RotatedAt, r.Credentials = a.now(), true
 	return password, putAgency(ctx, a.Kafka, a.Layout.Names, id, &r)
 }
@@ -146,6 +153,22 @@ func (a Admin) Remove(ctx context.Context, id string) error {
 		return err
 	}
 	return putAgency(ctx, a.Kafka, a.Layout.Names, id, nil)
+}
+
+// usable waits until the broker accepts agency id's new password: the controller has
+// committed the credential when SetScramUser returns, but a broker applies it from the
+// metadata log a moment later, and credentials handed out must work at once.
+func (a Admin) usable(ctx context.Context, id, password string) error {
+	kc, err := a.Kafka.As(kclient.SASL{Mechanism: "scram-sha-512", Username: AgencyUser(id), Password: password})
+	if err != nil {
+		return err
+	}
+	defer kc.Close()
+	err = retry.Forever(ctx, func() error { return kc.Authenticate(ctx) }, nil)
+	if err != nil {
+		return fmt.Errorf("the broker has not taken the new credential of %s: %w", AgencyUser(id), err)
+	}
+	return nil
 }
 
 func newPassword() (string, error) {

@@ -85,6 +85,14 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// As is a client of the same cluster with other SASL credentials (to check what another
+// principal can do, or that a new credential works).
+func (c *Client) As(s SASL) (*Client, error) {
+	cfg := c.cfg
+	cfg.SASL = s
+	return New(cfg)
+}
+
 // Brokers are the seed brokers.
 func (c *Client) Brokers() []string { return c.cfg.Brokers }
 
