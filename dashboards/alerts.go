@@ -26,7 +26,7 @@ func alertsBoard(s Settings) *dashboard.DashboardBuilder {
 				round(factor, 1) AS factor, peak, version
 				FROM ${database}.alerts FINAL
 				WHERE (alert_id, version) IN (SELECT alert_id, max(version) FROM ${database}.alerts GROUP BY alert_id)
-				AND state != 'resolved' AND country LIKE '${country}'
+				AND state != 'resolved' AND country LIKE `+param("country")+`
 				ORDER BY indexOf(['watch', 'warning', 'alert'], severity) DESC, factor DESC`)).
 			OverrideByName("alert_id", []dashboard.DynamicConfigValue{{Id: "links", Value: []map[string]any{{
 				"title": "Detalle del punto / Point detail",
@@ -38,7 +38,7 @@ func alertsBoard(s Settings) *dashboard.DashboardBuilder {
 			WithTarget(sql("A", TimeSeries, `
 				SELECT toStartOfDay(changed_at) AS time, toString(state) AS state, count() AS changes
 				FROM ${database}.alerts FINAL
-				WHERE $__timeFilter(changed_at) AND country LIKE '${country}'
+				WHERE $__timeFilter(changed_at) AND country LIKE `+param("country")+`
 				GROUP BY time, state ORDER BY time`))).
 		WithPanel(table.NewPanelBuilder().
 			Title("Historial reciente / Recent history").
@@ -47,6 +47,6 @@ func alertsBoard(s Settings) *dashboard.DashboardBuilder {
 				SELECT changed_at, alert_id, toString(state) AS state, toString(severity) AS severity, series,
 				period_start, round(observed) AS observed, round(expected) AS expected, round(upper) AS threshold
 				FROM ${database}.alerts FINAL
-				WHERE $__timeFilter(changed_at) AND country LIKE '${country}'
+				WHERE $__timeFilter(changed_at) AND country LIKE `+param("country")+`
 				ORDER BY changed_at DESC, alert_id, version DESC LIMIT 200`)))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -93,6 +94,8 @@ func TestExpand(t *testing.T) {
 		{"FROM ${database}.t WHERE p = '$point' AND n < ${k}", "FROM db1.t WHERE p = 'pan-x' AND n < 5"},
 		{"intDiv(x, $__interval_s) BETWEEN $__fromTime AND $__toTime", "intDiv(x, 60) BETWEEN toDateTime(1000) AND toDateTime(2000)"},
 		{"${unknown}", "${unknown}"},
+		{"p = decodeURLComponent('${point:percentencode}')", "p = decodeURLComponent('pan-x')"},
+		{"${point:sqlstring}", "${point:sqlstring}"},
 	} {
 		if got := Expand(tc.in, v); got != tc.want {
 			t.Errorf("%q: got %q, want %q", tc.in, got, tc.want)
@@ -110,4 +113,38 @@ func mustRender(t *testing.T) map[string][]byte {
 		t.Fatal(err)
 	}
 	return files
+}
+
+// Grafana's percentencode, as the plugin receives it: nothing but letters, digits, -_.~ and
+// %XX, whatever the value.
+func TestPercentEncode(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{"pan-lajas-blancas": "pan-lajas-blancas", "%": "%25",
+		"x' OR 1=1 --": "x%27%20OR%201%3D1%20--", `a\`: "a%5C", "Tecún": "Tec%C3%BAn", "(*)!": "%28%2A%29%21"} {
+		if got := percentEncode(in); got != want {
+			t.Errorf("percentEncode(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// Every value a viewer can choose enters SQL only through param: a variable pasted any other
+// way (quoted by hand, sqlstring, raw) would let a crafted dashboard URL run its own SQL. The
+// constants set at render time (database, k, k_minors) and the data source are not values a
+// viewer chooses.
+func TestVariablesEnterSQLEscaped(t *testing.T) {
+	t.Parallel()
+	qs, err := Queries(mustRender(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	constants := map[string]bool{"database": true, "k": true, "k_minors": true}
+	safe := regexp.MustCompile(`decodeURLComponent\('\$\{\w+:percentencode\}'\)`)
+	for _, q := range qs {
+		rest := safe.ReplaceAllString(q.SQL, "")
+		for _, m := range varRe.FindAllStringSubmatch(rest, -1) {
+			if name := m[1] + m[3]; !constants[name] && !strings.HasPrefix(name, "__") {
+				t.Errorf("%s / %s: variable %q enters SQL unescaped: use param(%q)", q.File, q.Panel, m[0], name)
+			}
+		}
+	}
 }

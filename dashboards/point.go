@@ -7,13 +7,13 @@ import (
 )
 
 // pointFilter selects the chosen point, type and role.
-const pointFilter = `point_id = '${point}' AND type = '${type}' AND role = '${role}'`
+var pointFilter = "point_id = " + param("point") + " AND type = " + param("type") + " AND role = " + param("role")
 
 // pointDetail is one point: hourly and daily counts, the detector's expected band and the
 // alerts as annotations. Alert messages link here with the point, type and role set.
 func pointDetail(s Settings) *dashboard.DashboardBuilder {
 	return base(PointUID, "Vigía — Detalle de punto / Point detail", s).
-		Annotation(stillFilling("point_id = '${point}'")).
+		Annotation(stillFilling("point_id = " + param("point"))).
 		WithVariable(dashboard.NewQueryVariableBuilder("point").
 			Label("Punto / Point").
 			Datasource(datasource).

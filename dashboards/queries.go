@@ -98,8 +98,30 @@ type Vars struct {
 
 var (
 	timeFilterRe = regexp.MustCompile(`\$__timeFilter\(([^)]+)\)`)
-	varRe        = regexp.MustCompile(`\$\{(\w+)\}|\$(\w+)`)
+	varRe        = regexp.MustCompile(`\$\{(\w+)(?::(\w+))?\}|\$(\w+)`)
 )
+
+// param is how a value a viewer chooses (a dashboard variable, which a crafted URL can set to
+// anything) enters SQL: percent-encoded by Grafana (${var:percentencode}: only letters,
+// digits and -_.~% come out) inside a string literal that ClickHouse decodes, so no quote,
+// backslash or comment in the value can end the literal. (Grafana's sqlstring format doubles
+// quotes, but in ClickHouse a backslash escapes the closing quote: 'x\' ends nothing.)
+func param(name string) string { return "decodeURLComponent('${" + name + ":percentencode}')" }
+
+// percentEncode is Grafana's percentencode format (encodeURIComponentStrict): every byte but
+// A-Z a-z 0-9 - _ . ~ as %XX.
+func percentEncode(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		fmt.Fprintf(&b, "%%%02X", c)
+	}
+	return b.String()
+}
 
 // Expand gives the SQL the ClickHouse plugin (v4) sends for a query: its macros as the
 // plugin's backend expands them (pkg/macros) and the template variables, so a test or an
@@ -114,10 +136,16 @@ func Expand(sql string, v Vars) string {
 		"$__interval_s", strconv.Itoa(max(v.IntervalS, 1))).Replace(sql)
 	return varRe.ReplaceAllStringFunc(sql, func(m string) string {
 		sub := varRe.FindStringSubmatch(m)
-		name := sub[1] + sub[2]
-		if val, ok := v.Values[name]; ok {
-			return val
+		name, format := sub[1]+sub[3], sub[2]
+		val, ok := v.Values[name]
+		switch {
+		case !ok:
+			return m
+		case format == "percentencode":
+			return percentEncode(val)
+		case format != "":
+			return m // a format Expand does not know stays visible, so a test notices
 		}
-		return m
+		return val
 	})
 }

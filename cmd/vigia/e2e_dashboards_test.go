@@ -85,6 +85,61 @@ func (e *e2e) checkDashboards() {
 			}
 		}
 	}
+	e.checkInjection(qs)
+}
+
+// checkInjection sets every variable a viewer can choose, one at a time and all at once, to
+// payloads that end a quoted literal (a quote, a backslash before the next variable's quote,
+// a pre-encoded quote) and run a query of their own, and runs every query that uses it: the
+// payload must stay data. Broken out, it would return the marker or make a syntax error.
+func (e *e2e) checkInjection(qs []dashboards.PanelQuery) {
+	e.t.Helper()
+	const marker = "INJECTED-7f3a"
+	payloads := []string{
+		"x' UNION ALL SELECT '" + marker + "' --",
+		`x\`, // ends a literal where a backslash escapes the closing quote
+		"%27 UNION ALL SELECT '" + marker + "' --",
+		"x'; SELECT '" + marker + "'; --",
+		"') OR 1=1 OR ('",
+	}
+	user := []string{"point", "type", "role", "country"}
+	sets := []map[string]string{}
+	for _, name := range user {
+		for _, p := range payloads {
+			sets = append(sets, map[string]string{name: p})
+		}
+	}
+	// Every variable at once: a backslash in one, the query in the next.
+	sets = append(sets, map[string]string{"point": `x\`, "type": " UNION ALL SELECT '" + marker + "' --", "role": `\`, "country": "' OR '1'='1"})
+	ran := 0
+	for _, q := range qs {
+		for _, set := range sets {
+			used := false
+			for name := range set {
+				used = used || strings.Contains(q.SQL, "${"+name)
+			}
+			if !used {
+				continue
+			}
+			values := maps.Clone(q.Constants)
+			maps.Copy(values, dashboards.Choices())
+			maps.Copy(values, set)
+			sql := dashboards.Expand(q.SQL, dashboards.Vars{From: surgeDay0.AddDate(0, 0, -1), To: surgeDay0.AddDate(0, 0, 95), IntervalS: 3600, Values: values})
+			_, rows, err := e.queryStrings(sql)
+			ran++
+			if err != nil && strings.Contains(err.Error(), "Syntax error") {
+				e.t.Errorf("%s / %s: payload %v broke the query's syntax: %v\n%s", q.File, q.Panel, set, err, sql)
+			}
+			for _, row := range rows {
+				if slices.Contains(row, marker) {
+					e.t.Errorf("%s / %s: payload %v ran its own SELECT\n%s", q.File, q.Panel, set, sql)
+				}
+			}
+		}
+	}
+	if ran < 50 {
+		e.t.Errorf("only %d injection attempts: the variables were not found in the queries", ran)
+	}
 }
 
 // queryStrings runs sql and returns the column names and every cell as text ("" for NULL).
