@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-openapi/strfmt"
@@ -59,8 +60,7 @@ func Push(ctx context.Context, cfg PushConfig, rendered map[string][]byte) ([]Pu
 	if err := checkPlugin(ctx, hc, u, base, cfg.Token); err != nil {
 		return nil, err
 	}
-	c := goapi.NewHTTPClientWithConfig(strfmt.Default, &goapi.TransportConfig{
-		Host: u.Host, BasePath: base + "/api", Schemes: []string{u.Scheme}, APIKey: cfg.Token, Client: hc})
+	c := newAPIClient(&goapi.TransportConfig{Host: u.Host, BasePath: base + "/api", Schemes: []string{u.Scheme}, APIKey: cfg.Token, Client: hc})
 	ds, err := chooseDatasource(c, cfg.Datasource)
 	if err != nil {
 		return nil, err
@@ -200,4 +200,16 @@ func apiError(err error) error {
 		}
 	}
 	return err
+}
+
+// apiClientMu serializes goapi.NewHTTPClientWithConfig, which writes the process-wide
+// http.DefaultTransport's TLSClientConfig on every call (grafana-openapi-client-go,
+// newTransportWithConfig): two pushes at once raced there (the race detector caught it when
+// the push tests ran in parallel).
+var apiClientMu sync.Mutex
+
+func newAPIClient(cfg *goapi.TransportConfig) *goapi.GrafanaHTTPAPI {
+	apiClientMu.Lock()
+	defer apiClientMu.Unlock()
+	return goapi.NewHTTPClientWithConfig(strfmt.Default, cfg)
 }
