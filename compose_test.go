@@ -211,6 +211,32 @@ func TestComposeKafkaSecured(t *testing.T) {
 			t.Error("the pipeline service mounts the administrator's credentials")
 		}
 	}
+	// A credentials file named in a service's environment must be in a volume it mounts (a
+	// named file that is missing stops the program), and the pipeline must not mount the
+	// administrator's.
+	for name, svc := range p.Services {
+		for _, key := range []string{"VIGIA_KAFKA_CREDENTIALS_FILE", "VIGIA_KAFKA_ADMIN_CREDENTIALS_FILE"} {
+			v := svc.Environment[key]
+			if v == nil {
+				continue
+			}
+			mounted := false
+			for _, m := range svc.Volumes {
+				mounted = mounted || strings.HasPrefix(*v, m.Target+"/")
+			}
+			if !mounted {
+				t.Errorf("%s: %s=%s is in no volume it mounts", name, key, *v)
+			}
+		}
+	}
+	if p.Services["vigia"].Environment["VIGIA_KAFKA_ADMIN_CREDENTIALS_FILE"] != nil {
+		t.Error("the pipeline service is given the administrator's credentials")
+	}
+	for _, want := range []string{"VIGIA_KAFKA_TLS_CA_FILE=$dir/ca.pem", "dir=/kafka-client", "dir=/kafka-admin", "chmod 600"} {
+		if !strings.Contains(script, want) {
+			t.Errorf("scripts/compose/kafka.sh does not write %q: the credentials files must name the CA where the services mount it, 0600", want)
+		}
+	}
 	if p.Services["kafka"].Entrypoint == nil || !strings.Contains(strings.Join(p.Services["kafka"].Entrypoint, " "), "kafka.sh") {
 		t.Errorf("kafka's entrypoint is %v, want scripts/compose/kafka.sh", p.Services["kafka"].Entrypoint)
 	}

@@ -310,7 +310,10 @@ write_kafka_properties() {
   local admin_pw controller_pw
   admin_pw=$(<"$KAFKA_SECRETS/admin.password")
   controller_pw=$(<"$KAFKA_SECRETS/controller.password")
-  ( # the file holds the administrator's password: created 0600
+  # The file holds the administrator's password: made anew 0600 (a file left by the earlier,
+  # plaintext script would keep its 0644 through a plain truncation).
+  rm -f "$KAFKA_PROPS"
+  (
     umask 077
     {
       cat <<EOF
@@ -383,6 +386,9 @@ ensure_kafka_secrets() {
   if [[ -s $d/ca.pem && -s $d/broker-keystore.pem && -s $d/admin.env && -s $d/pipeline.env && -s $d/controller.password ]]; then
     return 0
   fi
+  if [[ -f $KAFKA_DIR/secured ]]; then
+    die "$d is incomplete but the Kafka storage holds SCRAM users made with its passwords: new passwords would lock everyone out. Restore the folder, or start over with 'scripts/services.sh reset' (deletes the local Kafka and ClickHouse data)"
+  fi
   command -v openssl >/dev/null 2>&1 || die "openssl not found: it makes the local CA for Kafka's TLS; install it, e.g. apt-get install -y openssl"
   say "making the local CA, the broker's certificate and the credentials in $d..."
   (
@@ -432,8 +438,9 @@ kafka_ready() {
   [[ -s $KAFKA_SECRETS/ca.pem ]] || return 1
   # size=15 | api_key=18 api_version=0 correlation_id="VIGA" client_id="vigia"
   # (pipefail off: head closing the pipe early is the point, not a failure)
-  out=$(set +o pipefail; printf '\x00\x00\x00\x0f\x00\x12\x00\x00\x56\x49\x47\x41\x00\x05vigia' |
-    timeout 5 openssl s_client -quiet -verify_return_error -CAfile "$KAFKA_SECRETS/ca.pem" \
+  # (-no_ign_eof: s_client ends a second after the request, not at the 5 s timeout)
+  out=$(set +o pipefail; { printf '\x00\x00\x00\x0f\x00\x12\x00\x00\x56\x49\x47\x41\x00\x05vigia'; sleep 1; } |
+    timeout 5 openssl s_client -quiet -no_ign_eof -verify_return_error -CAfile "$KAFKA_SECRETS/ca.pem" \
       -connect "$HOST:$KAFKA_PORT" 2>/dev/null | head -c 10 | od -An -v -tx1)
   # answer: size(4) correlation_id(4) error_code(2)
   read -r -a b <<<"${out//$'\n'/ }"

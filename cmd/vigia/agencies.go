@@ -112,7 +112,16 @@ connect as the administrator (kafka.admin_credentials_file).`,
 			_, err := io.WriteString(w, text)
 			return err
 		}
-		if err := os.WriteFile(out, []byte(text), 0o600); err != nil {
+		// A new file only: an existing one would keep its mode, or be a link elsewhere.
+		f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return fmt.Errorf("cannot write the credentials (--out must name a file that does not exist): %w", err)
+		}
+		if _, err := f.WriteString(text); err != nil {
+			f.Close()
+			return fmt.Errorf("cannot write the credentials: %w", err)
+		}
+		if err := f.Close(); err != nil {
 			return fmt.Errorf("cannot write the credentials: %w", err)
 		}
 		fmt.Fprintf(w, "credentials of agency %s written to %s (0600)\n", id, out)
@@ -129,10 +138,12 @@ connect as the administrator (kafka.admin_credentials_file).`,
 	rotate := &cobra.Command{Use: "rotate ID", Short: "Give an agency a new password; the old one is refused from now on", Args: cobra.ExactArgs(1),
 		RunE: run(func(ctx context.Context, a access.Admin, w io.Writer, args []string) error {
 			pw, err := a.Rotate(ctx, args[0])
-			if err != nil {
-				return err
+			if pw != "" { // handed out even when the broker was slow to take it: the old one is gone
+				if ierr := issue(ctx, a, w, args[0], pw); ierr != nil {
+					return errors.Join(err, ierr)
+				}
 			}
-			return issue(ctx, a, w, args[0], pw)
+			return err
 		})}
 	for _, c := range []*cobra.Command{add, rotate} {
 		c.Flags().StringVar(&out, "out", "", "write the credentials to this file (0600) instead of printing them")

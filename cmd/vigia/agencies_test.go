@@ -102,6 +102,10 @@ func TestAgenciesCommands(t *testing.T) {
 	db := e.cfg.ClickHouse.Database
 	e.waitFor("the agency's records", "SELECT count() FROM "+db+".events FINAL WHERE agency = 'hn-inm'", 6, 2*time.Minute)
 
+	if _, errs, code := run(t, "agencies", "rotate", "hn-inm", "--out", creds); code == 0 || !strings.Contains(errs, "does not exist") {
+		t.Fatalf("rotate --out over an existing credentials file: %d %s; want refused", code, errs)
+	}
+	creds = filepath.Join(dir, "hn-inm-2.env")
 	if out, errs, code := run(t, "agencies", "rotate", "hn-inm", "--out", creds); code != 0 {
 		t.Fatalf("agencies rotate: %d\n%s%s", code, out, errs)
 	}

@@ -130,7 +130,9 @@ func (a Admin) Rotate(ctx context.Context, id string) (string, error) {
 		}
 	}
 	if err := a.usable(ctx, id, password); err != nil {
-		return "", err
+		// The old password is replaced already: the new one is handed out with the error, or
+		// the agency would be locked out.
+		return password, err
 	}
 	r.RotatedAt, r.Credentials = a.now(), true
 	return password, putAgency(ctx, a.Kafka, a.Layout.Names, id, &r)

@@ -245,10 +245,12 @@ func Default() Config {
 	}
 }
 
-// Load builds the configuration: defaults, then the YAML file at path (if path is not
-// empty), then the environment. It does not validate; call Validate.
+// Load builds the configuration: defaults, then the Kafka credentials file (for the keys the
+// YAML file does not set), then the YAML file at path (if path is not empty), then the
+// environment. It does not validate; call Validate.
 func Load(path string, environ map[string]string) (Config, error) {
 	cfg := Default()
+	var yamlKafka map[string]any // the kafka keys the YAML file sets
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -257,8 +259,13 @@ func Load(path string, environ map[string]string) (Config, error) {
 		if err := yaml.UnmarshalWithOptions(b, &cfg, yaml.Strict()); err != nil {
 			return cfg, fmt.Errorf("cannot parse config file %s:\n%s", path, yaml.FormatError(err, false, true))
 		}
+		var doc struct {
+			Kafka map[string]any `yaml:"kafka"`
+		}
+		_ = yaml.Unmarshal(b, &doc)
+		yamlKafka = doc.Kafka
 	}
-	environ, err := withCredentials(cfg.Kafka, environ)
+	environ, err := withCredentials(cfg.Kafka, yamlKafka, environ)
 	if err != nil {
 		return cfg, err
 	}

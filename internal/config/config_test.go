@@ -108,3 +108,28 @@ func TestPasswordFile(t *testing.T) {
 		t.Fatalf("got %q, %v", c.ClickHouse.Password, err)
 	}
 }
+
+// The credentials file is a default: the YAML file's kafka keys and the environment win.
+func TestCredentialsFileBeneathConfig(t *testing.T) {
+	dir := t.TempDir()
+	creds := filepath.Join(dir, "pipeline.env")
+	if err := os.WriteFile(creds, []byte("VIGIA_KAFKA_BROKERS=local:9092\nVIGIA_KAFKA_SASL_MECHANISM=scram-sha-512\nVIGIA_KAFKA_SASL_USERNAME=vigia-pipeline\nVIGIA_KAFKA_SASL_PASSWORD=pw\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yml := filepath.Join(dir, "prod.yaml")
+	if err := os.WriteFile(yml, []byte("kafka:\n  brokers: [prod:9094]\n  sasl_username: svc-vigia\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Load(yml, map[string]string{"VIGIA_KAFKA_CREDENTIALS_FILE": creds, "VIGIA_KAFKA_SASL_PASSWORD": "from-env"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := cfg.Kafka
+	if k.Brokers[0] != "prod:9094" || k.SASLUsername != "svc-vigia" || k.SASLMechanism != "scram-sha-512" || k.SASLPassword != "from-env" {
+		t.Fatalf("brokers %v user %q mechanism %q password %q: want the YAML's brokers and user, the file's mechanism, the environment's password",
+			k.Brokers, k.SASLUsername, k.SASLMechanism, k.SASLPassword)
+	}
+	if _, err := Load("", map[string]string{"VIGIA_KAFKA_CREDENTIALS_FILE": filepath.Join(dir, "nope.env")}); err == nil || !strings.Contains(err.Error(), "kafka.credentials_file") {
+		t.Fatalf("a named file that is missing: %v", err)
+	}
+}

@@ -57,8 +57,9 @@ func readCredentials(path string) (map[string]string, error) {
 }
 
 // withCredentials returns environ over the pipeline's credentials file: what the file says
-// is a default that the environment overrides.
-func withCredentials(k Kafka, environ map[string]string) (map[string]string, error) {
+// is a default that the YAML file (yamlKafka: the kafka keys it sets) and the environment
+// override, so a checkout's .state never redirects a deployment's own configuration.
+func withCredentials(k Kafka, yamlKafka map[string]any, environ map[string]string) (map[string]string, error) {
 	named := environ["VIGIA_KAFKA_CREDENTIALS_FILE"]
 	if named == "" {
 		named = k.CredentialsFile
@@ -70,6 +71,11 @@ func withCredentials(k Kafka, environ map[string]string) (map[string]string, err
 	file, err := readCredentials(path)
 	if err != nil {
 		return nil, err
+	}
+	for key := range file {
+		if _, set := yamlKafka[strings.ToLower(strings.TrimPrefix(key, "VIGIA_KAFKA_"))]; set {
+			delete(file, key)
+		}
 	}
 	for key, v := range environ {
 		file[key] = v

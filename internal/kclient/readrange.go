@@ -53,7 +53,8 @@ func (c *Client) ReadRange(ctx context.Context, topic string, partition int, sin
 
 // offsetOf asks the partition's leader for one offset. A partition just created, or whose
 // broker just restarted, answers "not leader" or "leader not available" for a moment: those
-// errors are retried while ctx lives; any other error is returned at once.
+// errors are retried while ctx lives; any other error is returned at once (a missing topic
+// too, which kafka-go also calls temporary: retried, it would hang its caller silently).
 func offsetOf(ctx context.Context, client *kafka.Client, topic string, req kafka.OffsetRequest) (int64, error) {
 	var off int64
 	err := retry.Forever(ctx, func() error {
@@ -68,8 +69,8 @@ func offsetOf(ctx context.Context, client *kafka.Client, topic string, req kafka
 }
 
 func temporary(err error) bool {
-	var ke kafka.Error
-	return errors.As(err, &ke) && ke.Temporary()
+	return errors.Is(err, kafka.NotLeaderForPartition) || errors.Is(err, kafka.LeaderNotAvailable) ||
+		errors.Is(err, kafka.NotController)
 }
 
 func offsetOnce(ctx context.Context, client *kafka.Client, topic string, req kafka.OffsetRequest) (int64, error) {

@@ -19,6 +19,7 @@ func TestTemporary(t *testing.T) {
 		{fmt.Errorf("cannot list offsets of t[0]: %w", kafka.NotLeaderForPartition), true},
 		{fmt.Errorf("cannot list offsets of t[0]: %w", kafka.LeaderNotAvailable), true},
 		{fmt.Errorf("cannot list offsets of t[0]: %w", kafka.TopicAuthorizationFailed), false},
+		{fmt.Errorf("cannot list offsets of t[0]: %w", kafka.UnknownTopicOrPartition), false}, // a missing registry must say so
 		{errors.New("connection refused"), false},
 	} {
 		if got := temporary(tc.err); got != tc.want {

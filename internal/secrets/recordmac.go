@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -22,7 +23,9 @@ const RecordMACKeySize = 32
 // RecordMAC signs the records one stage writes so that the stage that reads them can tell
 // them from records anyone else with write access produced (the alerts: a forged one would
 // reach ministries as if Vigía had raised it). HMAC-SHA256 over topic, key and value, with a
-// key only the pipeline holds; its id travels in a header, so keys rotate.
+// key only the pipeline holds; its id travels in a header, so keys rotate. It proves origin,
+// not freshness: a principal with write access can re-send a signed record, which notify
+// delivers under the same idempotency key (receivers act once per key).
 type RecordMAC struct{ Ring *KeyRing }
 
 // ErrUnsigned and ErrBadMAC are why Verify refuses a record.
@@ -62,12 +65,13 @@ func (r RecordMAC) Verify(m kafka.Message) error {
 	return nil
 }
 
+// sum is the MAC of topic, key and value, each preceded by its length, so no byte can move
+// from one to another under the same MAC.
 func sum(k []byte, topic string, key, value []byte) []byte {
 	h := hmac.New(sha256.New, k)
-	h.Write([]byte(topic))
-	h.Write([]byte{0})
-	h.Write(key)
-	h.Write([]byte{0})
-	h.Write(value)
+	for _, part := range [][]byte{[]byte(topic), key, value} {
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(part))))
+		h.Write(part)
+	}
 	return h.Sum(nil)
 }

@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -11,7 +13,7 @@ import (
 // far event time is settled and which settled windows changed since: the window stage writes,
 // for each vigia.clean partition, the watermark up to which its windows are stored in
 // ClickHouse (key "window/<partition>"); the store stage writes a Revision for the windows it
-// recounted from storage (key "revision/<partition>/<offset>"); the detect stage writes how
+// recounted from storage (key "revision/<partition>/<offset>-<digest>"); the detect stage writes how
 // far it has judged (key "detect") and a tombstone for each revision it has judged again.
 // Compaction keeps the latest of each key, so a new owner reads the whole topic to know where
 // everything stands and which revisions are still to judge.
@@ -42,10 +44,16 @@ const DetectProgressKey = "detect"
 // WindowProgressKey is the key of one clean partition's window watermark.
 func WindowProgressKey(partition int) string { return "window/" + strconv.Itoa(partition) }
 
-// RevisionKey is the key of the revision written for the batch of a clean partition that
-// starts at offset: a retried batch writes the same key again.
-func RevisionKey(partition int, offset int64) string {
-	return "revision/" + strconv.Itoa(partition) + "/" + strconv.FormatInt(offset, 10)
+// RevisionKey is the key of revision r, written for the batch of a clean partition that
+// starts at offset: a retried batch with the same spans writes the same key again, and a
+// batch cut differently after a restart another one, so the detector's tombstone for the
+// first never deletes the second before it is judged.
+func RevisionKey(partition int, offset int64, r Revision) string {
+	h := sha256.New()
+	for _, s := range r.Spans {
+		fmt.Fprintf(h, "%s|%d|%d\n", s.PointID, s.From, s.To)
+	}
+	return "revision/" + strconv.Itoa(partition) + "/" + strconv.FormatInt(offset, 10) + "-" + hex.EncodeToString(h.Sum(nil)[:8])
 }
 
 // ProgressKind tells the records of the progress topic apart.
@@ -76,6 +84,7 @@ func ParseProgress(key, value []byte) (ProgressRecord, error) {
 		if _, err := strconv.Atoi(part); !ok || err != nil {
 			return r, fmt.Errorf("progress record key %q: want revision/<partition>/<offset>", r.Key)
 		}
+		off, _, _ = strings.Cut(off, "-") // <offset>-<digest of the spans>
 		if _, err := strconv.ParseInt(off, 10, 64); err != nil {
 			return r, fmt.Errorf("progress record key %q: want revision/<partition>/<offset>", r.Key)
 		}

@@ -39,7 +39,12 @@ func TestParseProgress(t *testing.T) {
 			t.Errorf("%s: got %+v, %v; want %+v", tc.key, got, err, tc.want)
 		}
 	}
-	if k := RevisionKey(4, 99); k != "revision/4/99" {
-		t.Errorf("RevisionKey = %q", k)
+	a := Revision{Spans: []Span{{"hnd-corinto", 0, 3600}}}
+	b := Revision{Spans: []Span{{"hnd-corinto", 0, 7200}}}
+	if k := RevisionKey(4, 99, a); !strings.HasPrefix(k, "revision/4/99-") || k != RevisionKey(4, 99, a) || k == RevisionKey(4, 99, b) {
+		t.Errorf("RevisionKey: %q; the same spans must give the same key, others another", k)
+	}
+	if r, err := ParseProgress([]byte(RevisionKey(4, 99, a)), []byte(`{"spans":[]}`)); err != nil || r.Kind != RevisionProgress {
+		t.Errorf("a key of RevisionKey does not parse: %v", err)
 	}
 }

@@ -82,6 +82,12 @@ func (r *Replay) Diff(prior []Alert) (changes []Alert, open *Alert) {
 		c.Version, c.Late, c.OpenedAt = p.Version+1, true, p.OpenedAt
 		if c.State, c.Reason = Updated, ""; !nowOpen {
 			c.State, c.Reason = Resolved, ReasonQuiet
+		} else if o := r.tr.open[r.k.String()]; o != nil && o.ID == id {
+			// Still open (or open again): say where it stands at the newest period judged, not
+			// at its last change, which may be the day it first opened.
+			if v, ok := r.verdicts[o.seen.Unix()]; ok {
+				c.PeriodStart, c.Observed, c.Expected, c.Upper = o.seen, v.Observed, v.Expected, v.Upper
+			}
 		}
 		changes = append(changes, c)
 		versions[id] = c.Version

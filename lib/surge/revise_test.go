@@ -65,7 +65,7 @@ func TestReplayDiff(t *testing.T) {
 		{"a resolved surge revised away", []step{quiet, {200, SeverityWarning}, quiet, quiet}, []step{quiet, quiet, quiet, quiet},
 			[]want{{Resolved, ReasonRevised, 1}}, false},
 		{"a resolved surge that goes on", []step{{200, SeverityWarning}, quiet, quiet}, []step{{200, SeverityWarning}, quiet, {200, SeverityWarning}},
-			[]want{{Updated, "", 0}}, true},
+			[]want{{Updated, "", 2}}, true}, // open again: told as of the newest period, not its opening
 	} {
 		prior := live(tc.before)
 		r := replay(tc.now)

@@ -235,7 +235,7 @@ func (p *partition) Close(ctx context.Context) int64 {
 }
 
 // RevisionsTo is the Revised of a store stage: it writes each revision to the compacted
-// progress topic under key "revision/<partition>/<offset>", where the detect stage picks it
+// progress topic under key "revision/<partition>/<offset>-<digest of its spans>", where the detect stage picks it
 // up and, once it has judged the periods again, writes a tombstone for it.
 func RevisionsTo(p stream.Producer, topic string) func(ctx context.Context, partition int, offset int64, r wire.Revision) error {
 	return func(ctx context.Context, partition int, offset int64, r wire.Revision) error {
@@ -243,6 +243,6 @@ func RevisionsTo(p stream.Producer, topic string) func(ctx context.Context, part
 		if err != nil {
 			return fmt.Errorf("cannot encode revision: %w", err)
 		}
-		return p.WriteMessages(ctx, kafka.Message{Topic: topic, Key: []byte(wire.RevisionKey(partition, offset)), Value: b})
+		return p.WriteMessages(ctx, kafka.Message{Topic: topic, Key: []byte(wire.RevisionKey(partition, offset, r)), Value: b})
 	}
 }

@@ -2,14 +2,14 @@
 # Entrypoint of compose.yaml's kafka service (image apache/kafka): the same secured broker as
 # scripts/services.sh, in a container. On first start it makes a CA and the broker's keystore
 # with keytool, and the administrator's and the pipeline's SCRAM credentials; it writes the
-# pipeline's into /client (volume kafka-client: what `vigia run` mounts) and the
-# administrator's into /admin (volume kafka-admin: `vigia kafka setup`, `agencies`, the
+# pipeline's into /kafka-client (volume kafka-client: what `vigia run` mounts) and the
+# administrator's into /kafka-admin (volume kafka-admin: `vigia kafka setup`, `agencies`, the
 # publisher), formats the storage with both SCRAM users, and starts Kafka with SASL_SSL
 # (SCRAM-SHA-512) listeners, the StandardAuthorizer and no automatic topic creation.
 set -euo pipefail
 S=/secrets
 umask 077
-mkdir -p "$S" /client /admin /var/lib/kafka/data
+mkdir -p "$S" /kafka-client /kafka-admin /var/lib/kafka/data
 pw() { head -c 24 /dev/urandom | base64 | tr -d '/+=' | head -c 32; }
 
 if [[ ! -s $S/broker.p12 ]]; then
@@ -28,8 +28,8 @@ if [[ ! -s $S/broker.p12 ]]; then
 fi
 sp=$(<"$S/store.password")
 for who in admin pipeline; do
-  dir=/client user=vigia-pipeline
-  [[ $who == admin ]] && dir=/admin user=vigia-admin
+  dir=/kafka-client user=vigia-pipeline
+  [[ $who == admin ]] && dir=/kafka-admin user=vigia-admin
   cp "$S/ca.pem" "$dir/ca.pem"
   cat >"$dir/$who.env" <<EOF
 VIGIA_KAFKA_BROKERS=kafka:9092
@@ -40,14 +40,17 @@ VIGIA_KAFKA_TLS=true
 VIGIA_KAFKA_TLS_CA_FILE=$dir/ca.pem
 EOF
 done
-cat >/admin/admin.properties <<EOF
+cat >/kafka-admin/admin.properties <<EOF
 security.protocol=SASL_SSL
 sasl.mechanism=SCRAM-SHA-512
 sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="vigia-admin" password="$(<"$S/admin.password")";
 ssl.truststore.type=PEM
-ssl.truststore.location=/admin/ca.pem
+ssl.truststore.location=/kafka-admin/ca.pem
 EOF
-chmod -R a+rX /client /admin # the vigia image runs as a non-root user
+# The vigia image runs as distroless' nonroot (65532): the files are its, and 0600.
+chown -R 65532:65532 /kafka-client /kafka-admin
+chmod 700 /kafka-client /kafka-admin
+chmod 600 /kafka-client/* /kafka-admin/*
 
 props=$S/server.properties
 cat >"$props" <<EOF
@@ -84,9 +87,14 @@ share.coordinator.state.topic.replication.factor=1
 share.coordinator.state.topic.min.isr=1
 group.initial.rebalance.delay.ms=0
 EOF
+if [[ -f /var/lib/kafka/data/meta.properties && ! -f /var/lib/kafka/data/vigia-secured ]]; then
+  echo "kafka.sh: the kafka-data volume was formatted without SCRAM users (an earlier, plaintext compose file): remove it (docker compose down -v) to start secured" >&2
+  exit 1
+fi
 if [[ ! -f /var/lib/kafka/data/meta.properties ]]; then
   /opt/kafka/bin/kafka-storage.sh format -t vigia-compose-cluster-0001 -c "$props" \
     --add-scram "SCRAM-SHA-512=[name=vigia-admin,password=$(<"$S/admin.password")]" \
     --add-scram "SCRAM-SHA-512=[name=vigia-pipeline,password=$(<"$S/pipeline.password")]"
+  touch /var/lib/kafka/data/vigia-secured
 fi
 exec /opt/kafka/bin/kafka-server-start.sh "$props"
