@@ -104,7 +104,7 @@ connect as the administrator (kafka.admin_credentials_file).`,
 	run := func(f func(ctx context.Context, a access.Admin, w io.Writer, args []string) error) func(*cobra.Command, []string) error {
 		return asAdmin(g, time.Minute, f)
 	}
-	issue := func(ctx context.Context, a access.Admin, w io.Writer, id, password string) error {
+	issue := func(w io.Writer, id, password string) error {
 		text := fmt.Sprintf("# Kafka credentials of agency %s: give them to the agency over a safe channel, with the CA file.\n"+
 			"VIGIA_KAFKA_SASL_MECHANISM=scram-sha-512\nVIGIA_KAFKA_SASL_USERNAME=%s\nVIGIA_KAFKA_SASL_PASSWORD=%s\n",
 			id, access.AgencyUser(id), password)
@@ -133,13 +133,13 @@ connect as the administrator (kafka.admin_credentials_file).`,
 			if err != nil {
 				return err
 			}
-			return issue(ctx, a, w, args[0], pw)
+			return issue(w, args[0], pw)
 		})}
 	rotate := &cobra.Command{Use: "rotate ID", Short: "Give an agency a new password; the old one is refused from now on", Args: cobra.ExactArgs(1),
 		RunE: run(func(ctx context.Context, a access.Admin, w io.Writer, args []string) error {
 			pw, err := a.Rotate(ctx, args[0])
 			if pw != "" { // handed out even when the broker was slow to take it: the old one is gone
-				if ierr := issue(ctx, a, w, args[0], pw); ierr != nil {
+				if ierr := issue(w, args[0], pw); ierr != nil {
 					return errors.Join(err, ierr)
 				}
 			}

@@ -160,8 +160,7 @@ func (j *judge) verdict(f *frame, k surge.SeriesKey, i int64, open bool) (surge.
 }
 
 func (j *judge) band(k surge.SeriesKey, start time.Time, v surge.Verdict) {
-	method := cmp.Or(j.cfg.detector(k).Method, surge.DefaultDetector().Method)
-	j.bands = append(j.bands, surge.Band{Series: k, PeriodStart: start, Verdict: v, Method: method, JudgedAt: j.cfg.Now().UTC()})
+	j.bands = append(j.bands, surge.Band{Series: k, PeriodStart: start, Verdict: v, Method: j.method(k), JudgedAt: j.cfg.Now().UTC()})
 }
 
 // ordered is one change with the period and series it sorts by.
@@ -245,7 +244,7 @@ func (j *judge) lookback() int {
 
 func (j *judge) change(a *surge.Alert, end time.Time) schemas.AlertChange {
 	k := a.Series
-	method := cmp.Or(j.cfg.detector(k).Method, surge.DefaultDetector().Method)
+	method := j.method(k)
 	level := "country"
 	name := ""
 	if k.PointID != "" {
@@ -261,4 +260,9 @@ func (j *judge) change(a *surge.Alert, end time.Time) schemas.AlertChange {
 		c.Dashboard = j.cfg.Dashboard(c)
 	}
 	return c
+}
+
+// method names the detector that judges series k, for bands and changes.
+func (j *judge) method(k surge.SeriesKey) string {
+	return cmp.Or(j.cfg.detector(k).Method, surge.DefaultDetector().Method)
 }

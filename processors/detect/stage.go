@@ -197,8 +197,8 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 	// judges the same again, which publishes nothing new.
 	b, _ := json.Marshal(wire.Progress{Watermark: wm})
 	msgs := []kafka.Message{{Topic: cfg.Topics.Progress(), Key: []byte(wire.DetectProgressKey), Value: b}}
-	for key := range p.revisions {
-		if due {
+	if due {
+		for key := range p.revisions {
 			msgs = append(msgs, kafka.Message{Topic: cfg.Topics.Progress(), Key: []byte(key)})
 		}
 	}
