@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/segmentio/kafka-go"
+
 	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/retry"
 	"github.com/vigia-observatory/vigia/internal/topics"
@@ -38,7 +40,53 @@ func (a Admin) Setup(ctx context.Context, pipelineUser string) error {
 	if pipelineUser == "" {
 		return nil
 	}
-	return a.Kafka.CreateACLs(ctx, PipelineACLs(a.Layout.Names, pipelineUser))
+	acls := PipelineACLs(a.Layout.Names, pipelineUser)
+	if err := a.Kafka.CreateACLs(ctx, acls); err != nil {
+		return err
+	}
+	return a.effective(ctx, Principal(pipelineUser), acls)
+}
+
+// aclWait bounds how long Setup waits for the broker to apply new ACLs (it takes
+// milliseconds; a broker that never does is broken, and the administrator is told).
+const aclWait = 30 * time.Second
+
+// effective waits until the broker lists every entry of want for principal. The controller
+// has committed ACLs when CreateACLs returns, but the broker's authorizer applies them from
+// the metadata log a moment later, and a stage started at once was refused its own topics
+// (a CI run: "Topic Authorization Failed" creating <prefix>.alerts right after setup).
+// DescribeAcls is answered from that same authorizer, so listing them is the proof.
+func (a Admin) effective(ctx context.Context, principal string, want []kafka.ACLEntry) error {
+	ctx, cancel := context.WithTimeout(ctx, aclWait)
+	defer cancel()
+	err := retry.Forever(ctx, func() error {
+		have, err := a.Kafka.ACLsOf(ctx, principal)
+		if err != nil {
+			return err
+		}
+		if n := missing(want, have); n > 0 {
+			return fmt.Errorf("%d of %d ACL entries of %s not applied yet", n, len(want), principal)
+		}
+		return nil
+	}, nil)
+	if err != nil {
+		return fmt.Errorf("the broker has not applied the ACLs of %s: %w", principal, err)
+	}
+	return nil
+}
+
+func missing(want, have []kafka.ACLEntry) int {
+	set := make(map[kafka.ACLEntry]bool, len(have))
+	for _, h := range have {
+		set[h] = true
+	}
+	n := 0
+	for _, w := range want {
+		if !set[w] {
+			n++
+		}
+	}
+	return n
 }
 
 // Teardown removes the ACLs Setup granted (a test's prefix, when it ends).
@@ -80,7 +128,11 @@ func (a Admin) Add(ctx context.Context, id string) (string, error) {
 	if err := a.Kafka.SetScramUser(ctx, AgencyUser(id), password); err != nil {
 		return "", err
 	}
-	if err := a.Kafka.CreateACLs(ctx, AgencyACLs(n, id)); err != nil {
+	acls := AgencyACLs(n, id)
+	if err := a.Kafka.CreateACLs(ctx, acls); err != nil {
+		return "", err
+	}
+	if err := a.effective(ctx, Principal(AgencyUser(id)), acls); err != nil {
 		return "", err
 	}
 	if err := a.usable(ctx, id, password); err != nil {
