@@ -141,9 +141,11 @@ func resetDemo(ctx context.Context, cfg config.Config) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+cfg.ClickHouse.Database); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("cannot empty the demo database: %w", err)
+	for _, db := range []string{cfg.ClickHouse.Database, chsink.PublicDatabase(cfg.ClickHouse.Database)} {
+		if err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+db); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("cannot empty the demo database %s: %w", db, err)
+		}
 	}
 	if _, err := chsink.Migrate(ctx, conn, cfg.ClickHouse.Database); err != nil {
 		conn.Close()

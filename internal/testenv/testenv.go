@@ -163,6 +163,7 @@ func ClickHouseEmpty(t testing.TB, cfg config.Config) driver.Conn {
 	t.Cleanup(func() {
 		if os.Getenv("VIGIA_KEEP_TEST_DB") == "" {
 			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+cfg.ClickHouse.Database)
+			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+chsink.PublicDatabase(cfg.ClickHouse.Database))
 		}
 		conn.Close()
 	})

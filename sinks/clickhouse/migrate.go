@@ -22,7 +22,7 @@ import (
 var migrationFiles embed.FS
 
 // Migration is one versioned DDL file, migrations/NNN_name.sql. Its SQL is a text/template:
-// {{.DB}} is the database and {{lc "String"}} is LowCardinality(String) where the server has
+// {{.DB}} is the database, {{.Public}} its published layer (PublicDatabase) and {{lc "String"}} is LowCardinality(String) where the server has
 // it and String elsewhere. Statements are separated by ";" at the end of a line.
 type Migration struct {
 	Version  int
@@ -62,6 +62,10 @@ func Migrations() ([]Migration, error) {
 	return ms, nil
 }
 
+// PublicDatabase is the published layer's database of db: <db>_public. It follows the
+// internal database's name, so each test's database has its own published layer.
+func PublicDatabase(db string) string { return db + "_public" }
+
 // Statements renders the migration for a server and splits it into statements.
 func (m Migration) Statements(db string, srv Server) ([]string, error) {
 	t, err := template.New(m.Name).Funcs(template.FuncMap{
@@ -76,7 +80,7 @@ func (m Migration) Statements(db string, srv Server) ([]string, error) {
 		return nil, fmt.Errorf("cannot parse migration %03d_%s: %w", m.Version, m.Name, err)
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, struct{ DB string }{db}); err != nil {
+	if err := t.Execute(&buf, struct{ DB, Public string }{db, PublicDatabase(db)}); err != nil {
 		return nil, fmt.Errorf("cannot render migration %03d_%s: %w", m.Version, m.Name, err)
 	}
 	var out []string
