@@ -9,12 +9,14 @@ import (
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/lib/anonymize"
 	"github.com/vigia-observatory/vigia/lib/dedupstate"
+	"github.com/vigia-observatory/vigia/lib/disclosure"
 	"github.com/vigia-observatory/vigia/lib/surge"
 	"github.com/vigia-observatory/vigia/lib/windowing"
 	"github.com/vigia-observatory/vigia/processors/dedup"
 	"github.com/vigia-observatory/vigia/processors/detect"
 	"github.com/vigia-observatory/vigia/processors/ingest"
 	"github.com/vigia-observatory/vigia/processors/notify"
+	"github.com/vigia-observatory/vigia/processors/publish"
 	"github.com/vigia-observatory/vigia/processors/store"
 	"github.com/vigia-observatory/vigia/processors/window"
 	"github.com/vigia-observatory/vigia/schemas"
@@ -47,6 +49,8 @@ var graph = []StageSpec{
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Clean(), rt.names.DLQ()} }), build: one("store", (*runtime).store)},
 	{Name: "detect", Inputs: "<prefix>.progress (and the windows table)", Outputs: "<prefix>.alerts, alerts and surge_bands tables", needsClickHouse: true,
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Progress()} }), build: one("detect", (*runtime).detect)},
+	{Name: "publish", Inputs: "<prefix>.progress (and the windows, alerts and surge_bands tables)", Outputs: "the published database <database>_public", needsClickHouse: true,
+		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Progress()} }), build: one("publish", (*runtime).publish)},
 	{Name: "notify", Inputs: "<prefix>.alerts", Outputs: "webhooks and e-mail of surge.routes_file",
 		inputs: fixed(func(rt *runtime) []string { return []string{rt.names.Alerts()} }), build: (*runtime).notify},
 }
@@ -185,6 +189,27 @@ func (rt *runtime) notify() (map[string]stream.Handler, error) {
 		}, trust)
 	}
 	return out, nil
+}
+
+// publish wires the published layer's maintenance.
+func (rt *runtime) publish() (stream.Handler, error) {
+	rule, err := rt.disclosure()
+	if err != nil {
+		return nil, err
+	}
+	return publish.New(publish.Config{Store: chsink.Published{Conn: rt.sinks.conn, Database: rt.cfg.ClickHouse.Database},
+		Rule: &rule, Log: rt.log})
+}
+
+// disclosure is the rule every figure shown outside the pipeline passes: published cells,
+// alert messages. Its key derives from the current pseudonymization key.
+func (rt *runtime) disclosure() (disclosure.Rule, error) {
+	keys, err := secrets.LoadKeyRing(rt.environ, "VIGIA_PSEUDONYM_KEYS", 32)
+	if err != nil {
+		return disclosure.Rule{}, fmt.Errorf("cannot derive the disclosure rule's key: %w", err)
+	}
+	_, key := keys.Current()
+	return disclosure.FromSecret(key)
 }
 
 // alertMAC signs (detect) and verifies (notify) the records of vigia.alerts with

@@ -12,9 +12,9 @@ func TestParseStages(t *testing.T) {
 		want string
 		err  string
 	}{
-		{nil, "ingest,dedup,window,store,detect,notify", ""},
+		{nil, "ingest,dedup,window,store,detect,publish,notify", ""},
 		{[]string{"ingest,dedup", "dedup"}, "ingest,dedup", ""},
-		{[]string{"ingest,surge"}, "", `--stage "surge": must be one of ingest, dedup, window, store, detect, notify`},
+		{[]string{"ingest,surge"}, "", `--stage "surge": must be one of ingest, dedup, window, store, detect, publish, notify`},
 	} {
 		got, err := ParseStages(tc.in)
 		if tc.err != "" {

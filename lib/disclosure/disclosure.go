@@ -112,3 +112,13 @@ func (r Rule) Description() string {
 	}
 	return fmt.Sprintf("counts of 1 to %d persons suppressed (1 to %d where children are counted); every other count rounded to a multiple of %d (%d for children), up or down by a keyed random draw fixed per cell, unbiased", r.k-1, r.kMinors-1, r.k, r.kMinors)
 }
+
+// FromSecret derives the rule's key from a secret the pipeline already holds (the current
+// pseudonymization key), under a label of its own, so no key is used for two purposes and
+// no new secret has to be distributed. A new secret draws the roundings of cells published
+// from then on anew.
+func FromSecret(secret []byte) (Rule, error) {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("vigia disclosure rounding v1"))
+	return New(m.Sum(nil))
+}
