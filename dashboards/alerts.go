@@ -22,12 +22,12 @@ func alertsBoard(s Settings) *dashboard.DashboardBuilder {
 			GridPos(pos(0, 0, 24, 10)).
 			WithTarget(sql("A", Table, `
 				SELECT alert_id, point_id, country, type, role, population, nationality, toString(severity) AS severity,
-				opened_at, period_start AS last_period, round(observed) AS observed, round(expected) AS expected,
-				round(factor, 1) AS factor, peak, version
+				opened_at, period_start AS last_period, `+protectedText("observed", "observed_suppressed")+` AS observed,
+				expected, `+protectedText("peak", "peak_suppressed")+` AS peak, version
 				FROM ${database}.alerts FINAL
 				WHERE (alert_id, version) IN (SELECT alert_id, max(version) FROM ${database}.alerts GROUP BY alert_id)
 				AND state != 'resolved' AND country LIKE `+param("country")+`
-				ORDER BY indexOf(['watch', 'warning', 'alert'], severity) DESC, factor DESC`)).
+				ORDER BY indexOf(['watch', 'warning', 'alert'], severity) DESC, opened_at DESC`)).
 			OverrideByName("alert_id", []dashboard.DynamicConfigValue{{Id: "links", Value: []map[string]any{{
 				"title": "Detalle del punto / Point detail",
 				"url":   "/d/" + PointUID + "/point-detail?var-point=${__data.fields.point_id}&var-type=${__data.fields.type}&var-role=${__data.fields.role}&${__url_time_range}",
@@ -44,8 +44,9 @@ func alertsBoard(s Settings) *dashboard.DashboardBuilder {
 			Title("Historial reciente / Recent history").
 			GridPos(pos(0, 18, 24, 10)).
 			WithTarget(sql("A", Table, `
-				SELECT changed_at, alert_id, toString(state) AS state, toString(severity) AS severity, series,
-				period_start, round(observed) AS observed, round(expected) AS expected, round(upper) AS threshold
+				SELECT changed_at, alert_id, toString(state) AS state, toString(severity) AS severity,
+				point_id, type, role, population, nationality,
+				period_start, `+protectedText("observed", "observed_suppressed")+` AS observed, expected, upper AS threshold
 				FROM ${database}.alerts FINAL
 				WHERE $__timeFilter(changed_at) AND country LIKE `+param("country")+`
 				ORDER BY changed_at DESC, alert_id, version DESC LIMIT 200`)))

@@ -1,20 +1,35 @@
 package dashboards
 
-// The small-cell rule: no panel shows a count that could single a person out. Any count
-// under k (the dashboard's hidden k, default 5; k_minors, default 10, for children) reads
-// "<k" in tables and is left out (a gap) in graphs, never shown as the number.
+// The published layer (<database>_public.figures) holds every count already protected by
+// lib/disclosure: suppressed under k (persons 0, suppressed 1), every other count a multiple
+// of k. Panels only add protected cells: a total over any range, place or breakdown is a sum
+// of multiples of k, so no two queries differ by a count under k. A total whose cells are all
+// suppressed reads "<k" in tables and is a gap in graphs.
 
-const (
-	kVar       = "${k}"
-	kMinorsVar = "${k_minors}"
-)
-
-// hide is a numeric cell: NULL under k.
-func hide(expr, k string) string {
-	return "if(" + expr + " < " + k + ", NULL, " + expr + ")"
+// shown is a graph's total of persons over the rows where cond holds ("" for all).
+func shown(cond string) string {
+	s, m := sumOf(cond)
+	return "if(" + s + " = 0 AND " + m + " = 1, NULL, " + s + ")"
 }
 
-// hideText is a table cell: "<k" under k, else the count.
-func hideText(expr, k string) string {
-	return "if(" + expr + " < " + k + ", concat('<', toString(" + k + ")), toString(" + expr + "))"
+// shownText is a table's total: "<k" when every cell is suppressed.
+func shownText(cond string) string {
+	s, m := sumOf(cond)
+	k := "max(k)"
+	if cond != "" {
+		k = "maxIf(k, " + cond + ")"
+	}
+	return "if(" + s + " = 0 AND " + m + " = 1, concat('<', toString(" + k + ")), toString(" + s + "))"
+}
+
+func sumOf(cond string) (sum, anySuppressed string) {
+	if cond == "" {
+		return "sum(persons)", "max(suppressed)"
+	}
+	return "sumIf(persons, " + cond + ")", "maxIf(suppressed, " + cond + ")"
+}
+
+// protectedText is a published alert or band count: "<k" when suppressed.
+func protectedText(value, suppressed string) string {
+	return "if(" + suppressed + " = 1, concat('<', toString(k)), toString(" + value + "))"
 }

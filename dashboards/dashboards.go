@@ -1,7 +1,8 @@
 // Package dashboards builds Vigía's Grafana dashboards as code (grafana-foundation-sdk):
 // the regional overview, point detail, children and adolescents, returns, surge alerts and
 // pipeline health. They query ClickHouse through the Grafana ClickHouse plugin, chosen by a
-// data source variable, and apply the small-cell rule in their SQL. `make dashboards`
+// data source variable, and read only the published layer, whose figures are protected
+// already (lib/disclosure). `make dashboards`
 // renders them to dashboards/json, which a test keeps in step with this code.
 package dashboards
 
@@ -9,7 +10,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
@@ -17,22 +17,17 @@ import (
 
 // Settings are what a rendering may change.
 type Settings struct {
-	// K is the least count a panel shows; smaller ones read "<K". Default 5.
-	K int
-	// KMinors is the same for children and adolescents. Default 10.
-	KMinors int
-	// Database is the ClickHouse database (a hidden constant of every dashboard). Default vigia.
+	// Database is the published ClickHouse database the panels read (a hidden constant of
+	// every dashboard): figures there are protected already (lib/disclosure), so the panels
+	// hold no small-cell rule of their own. Default vigia_public.
 	Database string
 }
 
 // DefaultSettings are the committed dashboards' settings.
-func DefaultSettings() Settings { return Settings{K: 5, KMinors: 10, Database: "vigia"} }
+func DefaultSettings() Settings { return Settings{Database: "vigia_public"} }
 
 // Validate checks the settings.
 func (s Settings) Validate() error {
-	if s.K < 1 || s.KMinors < s.K {
-		return fmt.Errorf("k %d and k for minors %d: need 1 <= k <= k for minors", s.K, s.KMinors)
-	}
 	if s.Database == "" {
 		return fmt.Errorf("database must not be empty")
 	}
@@ -92,9 +87,7 @@ func base(uid, title string, s Settings) *dashboard.DashboardBuilder {
 		WithVariable(dashboard.NewDatasourceVariableBuilder("datasource").
 			Label("Fuente de datos / Data source").
 			Type(PluginID)).
-		WithVariable(constant("database", s.Database, "ClickHouse database")).
-		WithVariable(constant("k", strconv.Itoa(s.K), "Counts under k are shown as <k (small-cell rule)")).
-		WithVariable(constant("k_minors", strconv.Itoa(s.KMinors), "Counts of children under k_minors are shown as <k_minors"))
+		WithVariable(constant("database", s.Database, "The published ClickHouse database"))
 }
 
 func constant(name, value, description string) *dashboard.ConstantVariableBuilder {
@@ -118,7 +111,7 @@ func pos(x, y, w, h uint32) dashboard.GridPos { return dashboard.GridPos{X: x, Y
 // may rise; surges there may still be revised. Agencies without events in the dashboard's
 // time range are left out, so an agency that stopped reporting long ago marks nothing.
 func stillFilling(filter string) *dashboard.AnnotationQueryBuilder {
-	where := "$__timeFilter(occurred_at)"
+	where := "newest >= $__fromTime"
 	if filter != "" {
 		where = filter + " AND " + where
 	}
@@ -131,8 +124,8 @@ func stillFilling(filter string) *dashboard.AnnotationQueryBuilder {
 			SELECT time, now() AS timeEnd,
 			'Datos aún llegando: no todas las agencias han informado después de este momento / Still filling: not every agency has reported past this time' AS text
 			FROM (SELECT min(newest) AS time, count() AS agencies FROM (
-			SELECT agency, max(occurred_at) AS newest FROM ${database}.events
-			WHERE agency IN (SELECT agency FROM ${database}.events WHERE `+where+`)
+			SELECT agency, max(newest) AS newest FROM ${database}.agency_points
+			WHERE agency IN (SELECT agency FROM ${database}.agency_points FINAL WHERE `+where+`)
 			GROUP BY agency))
 			WHERE agencies > 0`))
 }

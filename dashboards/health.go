@@ -39,21 +39,19 @@ func health(s Settings) *dashboard.DashboardBuilder {
 			GridPos(pos(0, 9, 24, 10)).
 			WithTarget(sql("A", Table, `
 				SELECT agency AS "Agencia / Agency", reason AS "Motivo / Reason", stage AS "Etapa / Stage",
-				count() AS "Registros / Records", max(received_at) AS "Último / Last"
-				FROM ${database}.dlq_records FINAL
-				WHERE $__timeFilter(received_at)
-				GROUP BY agency, reason, stage ORDER BY count() DESC`))).
+				records AS "Registros / Records", newest AS "Último / Last"
+				FROM ${database}.dlq_summary FINAL
+				WHERE $__timeFilter(newest)
+				ORDER BY records DESC`))).
 		WithPanel(table.NewPanelBuilder().
 			Title("Completitud por agencia / Completeness by agency").
 			Description("Evento más reciente enviado y registros llegados tarde (más de 2 h 10 min después del evento: sus ventanas se recuentan desde los eventos almacenados). Newest event sent, and records that arrived late (over 2 h 10 min after the event: their windows are recounted from the stored events). `vigia status` shows the same.").
 			GridPos(pos(0, 19, 12, 9)).
 			WithTarget(sql("A", Table, `
-				SELECT agency AS "Agencia / Agency", max(occurred_at) AS "Evento más reciente / Newest event",
-				count() AS "Registros / Records",
-				round(100 * countIf(toInt64(toUInt32(ingested_at)) - toInt64(toUInt32(occurred_at)) > `+lateAfterS+`) / count(), 1) AS "% tardíos / % late",
-				round(quantileIf(0.5)(toInt64(toUInt32(ingested_at)) - toInt64(toUInt32(occurred_at)), toInt64(toUInt32(ingested_at)) - toInt64(toUInt32(occurred_at)) > `+lateAfterS+`) / 3600, 1) AS "Retraso mediano de los tardíos (h) / Median delay of late (h)"
-				FROM ${database}.events
-				WHERE $__timeFilter(ingested_at)
+				SELECT agency AS "Agencia / Agency", max(newest) AS "Evento más reciente / Newest event",
+				sum(records) AS "Registros / Records",
+				round(100 * sum(late) / sum(records), 1) AS "% tardíos / % late"
+				FROM ${database}.agency_points FINAL
 				GROUP BY agency ORDER BY agency`))).
 		WithPanel(table.NewPanelBuilder().
 			Title("Datos completos hasta, por punto / Data complete up to, by point").
@@ -63,13 +61,9 @@ func health(s Settings) *dashboard.DashboardBuilder {
 				SELECT point_id AS "Punto / Point", arrayStringConcat(arraySort(groupArray(agency)), ', ') AS "Agencias / Agencies",
 				min(newest) AS "Completo hasta / Complete up to"
 				FROM (
-					SELECT point_id, agency FROM ${database}.events GROUP BY point_id, agency
+					SELECT point_id, agency FROM ${database}.agency_points FINAL
 				) ANY INNER JOIN (
-					SELECT agency, max(occurred_at) AS newest FROM ${database}.events GROUP BY agency
+					SELECT agency, max(newest) AS newest FROM ${database}.agency_points FINAL GROUP BY agency
 				) USING agency
 				GROUP BY point_id ORDER BY point_id`)))
 }
-
-// lateAfterS is when a record counts as late on the health dashboard, in seconds: the default
-// pipeline.watermark_delay (10 min) plus pipeline.allowed_lateness (2 h).
-const lateAfterS = "7800"

@@ -22,16 +22,16 @@ func overview(s Settings) *dashboard.DashboardBuilder {
 		Description("Flujos por punto, rol y nacionalidad; alertas abiertas. Flows by point, role and nationality; open alerts.").
 		WithPanel(geomap.NewPanelBuilder().
 			Title("Flujos y alertas por punto / Flows and alerts by point").
-			Description("Personas en el periodo elegido (tamaño) y la alerta abierta más grave (color); menos de k se omite. Persons in the chosen period (size) and the most severe open alert (colour); fewer than k are left out.").
+			Description("Personas en el periodo elegido (tamaño) y la alerta abierta más grave (color); cifras publicadas (múltiplos de k; menos de k se omite). Persons in the chosen period (size) and the most severe open alert (colour): published figures (multiples of k; fewer than k left out).").
 			GridPos(pos(0, 0, 14, 14)).
 			WithTarget(sql("A", Table, `
 				SELECT name, country, latitude, longitude, persons, severity FROM (
 				SELECT id, name, country, latitude, longitude, persons FROM (
 				SELECT id, name, country, latitude, longitude FROM ${database}.points FINAL)
 				ANY LEFT JOIN (
-				SELECT point_id AS id, `+hide("sum(persons)", kVar)+` AS persons
-				FROM ${database}.windows FINAL
-				WHERE resolution = 'day' AND $__timeFilter(window_start)
+				SELECT point_id AS id, `+shown("")+` AS persons
+				FROM ${database}.figures FINAL
+				WHERE grain = 'point_day' AND $__timeFilter(period_start)
 				GROUP BY point_id) USING id)
 				ANY LEFT JOIN (
 				SELECT point_id AS id, max(sev) AS severity FROM (`+openAlerts+`)
@@ -53,20 +53,20 @@ func overview(s Settings) *dashboard.DashboardBuilder {
 			GridPos(pos(14, 0, 10, 14)).
 			Unit("short").
 			WithTarget(sql("A", TimeSeries, `
-				SELECT window_start AS time, toString(role) AS role, `+hide("sum(persons)", kVar)+` AS persons
-				FROM ${database}.windows FINAL
-				WHERE resolution = 'day' AND $__timeFilter(window_start)
+				SELECT period_start AS time, toString(role) AS role, `+shown("")+` AS persons
+				FROM ${database}.figures FINAL
+				WHERE grain = 'country_day' AND $__timeFilter(period_start)
 				GROUP BY time, role ORDER BY time`))).
 		WithPanel(table.NewPanelBuilder().
 			Title("Principales corredores por nacionalidad / Top corridors by nationality").
 			Description("Nacionalidad, país y rol del punto, personas; menos de k se muestra <k. Nationality, point country and role, persons; fewer than k read <k.").
 			GridPos(pos(0, 14, 24, 10)).
 			WithTarget(sql("A", Table, `
-				SELECT nationality AS "Nacionalidad / Nationality", point_country AS "País / Country",
-				toString(role) AS "Rol / Role", `+hideText("sum(persons)", kVar)+` AS "Personas / Persons"
-				FROM ${database}.windows FINAL
-				WHERE resolution = 'day' AND $__timeFilter(window_start) AND nationality != ''
-				GROUP BY nationality, point_country, role
+				SELECT nationality AS "Nacionalidad / Nationality", country AS "País / Country",
+				toString(role) AS "Rol / Role", `+shownText("")+` AS "Personas / Persons"
+				FROM ${database}.figures FINAL
+				WHERE grain = 'country_day' AND $__timeFilter(period_start) AND nationality != ''
+				GROUP BY nationality, country, role
 				ORDER BY sum(persons) DESC LIMIT 20`)))
 }
 

@@ -29,7 +29,7 @@ func pointDetail(s Settings) *dashboard.DashboardBuilder {
 			IconColor("red").
 			Target(sql("Anno", Table, `
 				SELECT period_start AS time, concat(toString(state), ' ', toString(severity), ' (', population,
-				if(nationality = '', '', concat(' ', nationality)), '): ', toString(round(observed)), ' / ',
+				if(nationality = '', '', concat(' ', nationality)), '): ', `+protectedText("observed", "observed_suppressed")+`, ' / ',
 				toString(round(expected)), ' esperado / expected') AS text
 				FROM ${database}.alerts FINAL
 				WHERE `+pointFilter+` AND $__timeFilter(period_start)
@@ -40,7 +40,7 @@ func pointDetail(s Settings) *dashboard.DashboardBuilder {
 			GridPos(pos(0, 0, 24, 10)).
 			Unit("short").
 			WithTarget(sql("A", TimeSeries, `
-				SELECT period_start AS time, `+hide("observed", kVar)+` AS observed, round(expected, 1) AS expected, round(upper, 1) AS threshold
+				SELECT period_start AS time, if(suppressed = 1, NULL, observed) AS observed, expected, upper AS threshold
 				FROM ${database}.surge_bands FINAL
 				WHERE resolution = 'day' AND `+pointFilter+` AND population = 'all' AND nationality = ''
 				AND $__timeFilter(period_start)
@@ -50,18 +50,18 @@ func pointDetail(s Settings) *dashboard.DashboardBuilder {
 			GridPos(pos(0, 10, 24, 8)).
 			Unit("short").
 			WithTarget(sql("A", TimeSeries, `
-				SELECT window_start AS time, `+hide("sum(persons)", kVar)+` AS persons
-				FROM ${database}.windows FINAL
-				WHERE resolution = 'hour' AND `+pointFilter+` AND $__timeFilter(window_start)
+				SELECT period_start AS time, `+shown("")+` AS persons
+				FROM ${database}.figures FINAL
+				WHERE grain = 'point_hour' AND `+pointFilter+` AND $__timeFilter(period_start)
 				GROUP BY time ORDER BY time`))).
 		WithPanel(table.NewPanelBuilder().
-			Title("Por categoría y nacionalidad / By category and nationality").
-			Description("Menos de k se muestra <k. Fewer than k read <k.").
+			Title("Por categoría / By category").
+			Description("Cifras publicadas; menos de k se muestra <k (10 para niñas y niños). Published figures; fewer than k read <k (10 for children).").
 			GridPos(pos(0, 18, 24, 10)).
 			WithTarget(sql("A", Table, `
-				SELECT toString(category) AS "Categoría / Category", nationality AS "Nacionalidad / Nationality",
-				`+hideText("sum(persons)", kVar)+` AS "Personas / Persons"
-				FROM ${database}.windows FINAL
-				WHERE resolution = 'day' AND `+pointFilter+` AND $__timeFilter(window_start)
-				GROUP BY category, nationality ORDER BY sum(persons) DESC LIMIT 50`)))
+				SELECT toString(category) AS "Categoría / Category", if(minor = 1, 'sí / yes', 'no') AS "Menores / Minors",
+				`+shownText("")+` AS "Personas / Persons"
+				FROM ${database}.figures FINAL
+				WHERE grain = 'point_day' AND `+pointFilter+` AND $__timeFilter(period_start)
+				GROUP BY category, minor ORDER BY sum(persons) DESC LIMIT 50`)))
 }

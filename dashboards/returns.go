@@ -16,20 +16,20 @@ func returns(s Settings) *dashboard.DashboardBuilder {
 			GridPos(pos(0, 0, 24, 9)).
 			Unit("short").
 			WithTarget(sql("A", TimeSeries, `
-				SELECT window_start AS time, point_id AS point, `+hide("sum(persons)", kVar)+` AS persons
-				FROM ${database}.windows FINAL
-				WHERE resolution = 'day' AND type = 'return' AND $__timeFilter(window_start)
+				SELECT period_start AS time, point_id AS point, `+shown("")+` AS persons
+				FROM ${database}.figures FINAL
+				WHERE grain = 'point_day' AND type = 'return' AND $__timeFilter(period_start)
 				GROUP BY time, point ORDER BY time`))).
 		WithPanel(table.NewPanelBuilder().
-			Title("Por país que retorna y medio / By returning country and mode").
-			Description("Menos de k se muestra <k. Fewer than k read <k.").
+			Title("Por país de recepción y nacionalidad / By receiving country and nationality").
+			Description("Cifras publicadas; menos de k se muestra <k (10 para niñas y niños). Published figures; fewer than k read <k (10 for children).").
 			GridPos(pos(0, 9, 24, 10)).
 			WithTarget(sql("A", Table, `
-				SELECT point_id AS "Punto / Point", returning_country AS "Retorna desde / Returned from",
-				toString(mode) AS "Medio / Mode", `+hideText("sum(count)", kVar)+` AS "Personas / Persons",
-				`+hideText("sumIf(count, minor = 1)", kMinorsVar)+` AS "Menores / Minors"
-				FROM ${database}.events FINAL
-				WHERE type = 'return' AND $__timeFilter(occurred_at)
-				GROUP BY point_id, returning_country, mode
-				ORDER BY sum(count) DESC LIMIT 50`)))
+				SELECT country AS "País / Country", nationality AS "Nacionalidad / Nationality",
+				`+shownText("")+` AS "Personas / Persons",
+				`+shownText("minor = 1")+` AS "Menores / Minors"
+				FROM ${database}.figures FINAL
+				WHERE grain = 'country_day' AND type = 'return' AND $__timeFilter(period_start)
+				GROUP BY country, nationality
+				ORDER BY sum(persons) DESC LIMIT 50`)))
 }

@@ -107,7 +107,5 @@ It checks first that the URL answers, the token is accepted and the ClickHouse p
 }
 
 func settingsFlags(cmd *cobra.Command, s *dashboards.Settings) {
-	cmd.Flags().IntVar(&s.K, "k", s.K, "least count a panel shows; smaller ones read <k")
-	cmd.Flags().IntVar(&s.KMinors, "k-minors", s.KMinors, "least count of children a panel shows")
-	cmd.Flags().StringVar(&s.Database, "database", s.Database, "ClickHouse database the panels query")
+	cmd.Flags().StringVar(&s.Database, "database", s.Database, "published ClickHouse database the panels read (<clickhouse.database>_public)")
 }

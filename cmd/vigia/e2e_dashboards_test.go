@@ -22,17 +22,19 @@ var countColumns = map[string]bool{"persons": true, "minors": true, "unaccompani
 // checkDashboards runs every query of every dashboard, its macros and variables expanded as
 // the ClickHouse plugin does, against the ClickHouse the pipeline filled: each runs, gives the
 // columns its panel needs and rows where the data has them, and no count cell falls under k
-// (k_minors for children) or shows the planted 3-person breakdowns.
+// (10 for children) or shows the planted 3-person breakdowns. It first waits for the
+// published layer, the only database the dashboards read, to hold every window protected.
 func (e *e2e) checkDashboards() {
 	e.t.Helper()
-	s := dashboards.Settings{K: 5, KMinors: 10, Database: e.cfg.ClickHouse.Database}
 	points, err := schemas.RegionPoints()
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if _, err := chsink.LoadPoints(context.Background(), e.conn, s.Database, points); err != nil { // as `vigia migrate` does
+	if _, err := chsink.LoadPoints(context.Background(), e.conn, e.cfg.ClickHouse.Database, points); err != nil { // as `vigia migrate` does
 		e.t.Fatal(err)
 	}
+	e.checkPublished()
+	s := dashboards.Settings{Database: chsink.PublicDatabase(e.cfg.ClickHouse.Database)}
 	files, err := dashboards.Render(s)
 	if err != nil {
 		e.t.Fatal(err)
@@ -43,7 +45,7 @@ func (e *e2e) checkDashboards() {
 	}
 	chosen := dashboards.Choices() // the surge scenario's point
 	for _, q := range qs {
-		values := maps.Clone(q.Constants) // database, k and k_minors as rendered
+		values := maps.Clone(q.Constants) // the database as rendered
 		maps.Copy(values, chosen)
 		data := dashboards.Vars{From: surgeDay0.AddDate(0, 0, -1), To: surgeDay0.AddDate(0, 0, 95), IntervalS: 3600, Values: values}
 		recent := dashboards.Vars{From: time.Now().Add(-2 * time.Hour), To: time.Now(), IntervalS: 10, Values: values}

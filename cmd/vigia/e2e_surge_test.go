@@ -182,6 +182,7 @@ func TestSurgeAlerts(t *testing.T) {
 	}
 	e.checkAlertDeliveries(h, mail, changes)
 	e.checkDashboards()
+	e.checkAudit()
 	t.Logf("%d alert changes in all; the surge point's: %s", len(changes), describe(point))
 }
 

@@ -181,12 +181,16 @@ func (rt *runtime) notify() (map[string]stream.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	rule, err := rt.disclosure()
+	if err != nil {
+		return nil, err
+	}
 	trust := notify.Trust{Verify: mac.Verify, Refused: func(route, reason string) { rt.m.AlertsRefused.WithLabelValues(route, reason).Inc() }}
 	out := map[string]stream.Handler{}
 	for _, r := range routes {
 		out["notify-"+r.Name] = notify.New(r, rt.log, func(route, outcome string) {
 			rt.m.Notifications.WithLabelValues(route, outcome).Inc()
-		}, trust)
+		}, trust, rule)
 	}
 	return out, nil
 }
@@ -197,7 +201,8 @@ func (rt *runtime) publish() (stream.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return publish.New(publish.Config{Store: chsink.Published{Conn: rt.sinks.conn, Database: rt.cfg.ClickHouse.Database},
+	return publish.New(publish.Config{Store: chsink.Published{Conn: rt.sinks.conn, Database: rt.cfg.ClickHouse.Database,
+		LateAfter: rt.cfg.Pipeline.WatermarkDelay + rt.cfg.Pipeline.AllowedLateness},
 		Rule: &rule, Log: rt.log})
 }
 

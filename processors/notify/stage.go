@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/secrets"
 	"github.com/vigia-observatory/vigia/internal/stream"
+	"github.com/vigia-observatory/vigia/lib/disclosure"
 	"github.com/vigia-observatory/vigia/schemas"
 	"github.com/vigia-observatory/vigia/sinks/notifier"
 )
@@ -31,6 +32,7 @@ type Stage struct {
 	outcome func(route, outcome string)
 	log     zerolog.Logger
 	trust   Trust
+	rule    disclosure.Rule
 }
 
 // Trust says which records of vigia.alerts the detect stage wrote: Verify (secrets.RecordMAC)
@@ -41,8 +43,9 @@ type Trust struct {
 }
 
 // New prepares a route's stage; outcome may be nil. Without trust.Verify every record is
-// taken as the detect stage's (only for tests of the delivery itself).
-func New(r notifier.Route, log zerolog.Logger, outcome func(route, outcome string), trust Trust) *Stage {
+// taken as the detect stage's (only for tests of the delivery itself). Every message's
+// counts pass rule (notifier.Message.Protected) before they are sent.
+func New(r notifier.Route, log zerolog.Logger, outcome func(route, outcome string), trust Trust, rule disclosure.Rule) *Stage {
 	per := r.PerMinute
 	if per <= 0 {
 		per = 10
@@ -57,7 +60,7 @@ func New(r notifier.Route, log zerolog.Logger, outcome func(route, outcome strin
 		trust.Refused = func(string, string) {}
 	}
 	return &Stage{route: r, limiter: rate.NewLimiter(rate.Limit(float64(per)/60), per), outcome: outcome,
-		log: log.With().Str("route", r.Name).Logger(), trust: trust}
+		log: log.With().Str("route", r.Name).Logger(), trust: trust, rule: rule}
 }
 
 // Open implements stream.Handler.
@@ -90,7 +93,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			p.next = km.Offset + 1
 			continue
 		}
-		m := notifier.Message{AlertChange: c}.WithText()
+		m := notifier.Message{AlertChange: c}.Protected(p.s.rule).WithText()
 		fresh := time.Since(c.ChangedAt) <= p.s.route.MaxAge
 		if key := m.IdempotencyKey(); fresh && p.s.route.Match.Matches(m) && !p.sent[key] {
 			if err := p.s.limiter.Wait(ctx); err != nil {

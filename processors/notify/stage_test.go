@@ -13,6 +13,7 @@ import (
 	"github.com/segmentio/kafka-go"
 
 	"github.com/vigia-observatory/vigia/internal/secrets"
+	"github.com/vigia-observatory/vigia/lib/disclosure"
 	"github.com/vigia-observatory/vigia/schemas"
 	"github.com/vigia-observatory/vigia/sinks/notifier"
 )
@@ -54,7 +55,7 @@ func TestRouteStagesIsolateRoutes(t *testing.T) {
 		n.(*atomic.Int32).Add(1)
 	}
 	open := func(r notifier.Route) *partition {
-		h, _ := New(r, zerolog.Nop(), count, Trust{}).Open(context.Background(), "vigia.alerts", 0, 0)
+		h, _ := New(r, zerolog.Nop(), count, Trust{}, disclosure.Off()).Open(context.Background(), "vigia.alerts", 0, 0)
 		return h.(*partition)
 	}
 	now := time.Now()
@@ -106,7 +107,7 @@ func TestForgedAlertsRefused(t *testing.T) {
 	var refused []string
 	trust := Trust{Verify: secrets.RecordMAC{Ring: ring}.Verify, Refused: func(_, reason string) { refused = append(refused, reason) }}
 	got := &sender{}
-	h, _ := New(notifier.Route{Name: "pa", Sender: got}, zerolog.Nop(), nil, trust).Open(context.Background(), "vigia.alerts", 0, 0)
+	h, _ := New(notifier.Route{Name: "pa", Sender: got}, zerolog.Nop(), nil, trust, disclosure.Off()).Open(context.Background(), "vigia.alerts", 0, 0)
 	if _, err := h.Handle(context.Background(), records); err != nil {
 		t.Fatal(err)
 	}

@@ -29,6 +29,7 @@ type Store interface {
 	CountryDays(ctx context.Context, country string, from, to time.Time) ([]chsink.Cell, error)
 	WriteFigures(ctx context.Context, cells []chsink.PublishedCell, at time.Time) error
 	CopyPublic(ctx context.Context, since, at time.Time) error
+	CopyPoints(ctx context.Context) error
 	PublicAlerts(ctx context.Context, since time.Time, protect func(cell string, n float64, minors bool) (uint64, bool, uint8)) (int, error)
 	PublicBands(ctx context.Context, since time.Time, protect func(cell string, n float64, minors bool) (uint64, bool, uint8)) (int, error)
 }
@@ -141,6 +142,9 @@ func (p *partition) Turn(ctx context.Context, now time.Time) error {
 		return err
 	}
 	if _, err := st.PublicBands(ctx, p.since, protect); err != nil {
+		return err
+	}
+	if err := st.CopyPoints(ctx); err != nil {
 		return err
 	}
 	if len(changed) > 0 {
@@ -271,4 +275,14 @@ func PeriodEnd(grain string, start time.Time) time.Time {
 		return start.AddDate(0, 1, 0)
 	}
 	return start.AddDate(0, 0, 1)
+}
+
+// Once runs one turn outside the stream: what changed since the newest published version
+// (with the overlap) is published at now. Tests and the audit's scenarios use it.
+func (s *Stage) Once(ctx context.Context, now time.Time) error {
+	h, err := s.Open(ctx, "", 0, 0)
+	if err != nil {
+		return err
+	}
+	return h.(*partition).Turn(ctx, now)
 }

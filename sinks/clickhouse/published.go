@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"math"
 	"strings"
 	"time"
 
@@ -15,6 +16,9 @@ import (
 type Published struct {
 	Conn     driver.Conn
 	Database string
+	// LateAfter is when a record counts as late on the health dashboard: the pipeline's
+	// watermark delay plus allowed lateness (its windows were recounted). Default 2h10m.
+	LateAfter time.Duration
 }
 
 func (p Published) public() string { return PublicDatabase(p.Database) }
@@ -152,18 +156,31 @@ func (p Published) WriteFigures(ctx context.Context, cells []PublishedCell, at t
 	return nil
 }
 
-// CopyPublic refreshes the published tables that hold no person count: the points registry,
-// per agency and point the newest event time, the DLQ by agency, reason and stage, and the
-// pipeline's counters written since since.
+// CopyPoints refreshes the published points registry (a hundred rows: every turn, so a
+// registry loaded after the pipeline started is seen within a turn).
+func (p Published) CopyPoints(ctx context.Context) error {
+	err := p.Conn.Exec(ctx, "INSERT INTO "+p.public()+".points SELECT id, name, country, kind, latitude, longitude, loaded_at FROM "+p.Database+".points FINAL")
+	if err != nil {
+		return fmt.Errorf("cannot publish the points registry: %w", err)
+	}
+	return nil
+}
+
+// CopyPublic refreshes the published tables that hold no person count and follow the
+// events: per agency and point the newest event time and its records, the DLQ by agency,
+// reason and stage, and the pipeline's counters written since since.
 func (p Published) CopyPublic(ctx context.Context, since, at time.Time) error {
 	pub, db := p.public(), p.Database
+	late := int64(p.LateAfter / time.Second)
+	if late == 0 {
+		late = 7800
+	}
 	for _, q := range []struct {
 		what string
 		sql  string
 		args []any
 	}{
-		{"points", "INSERT INTO " + pub + ".points SELECT id, name, country, kind, latitude, longitude, loaded_at FROM " + db + ".points FINAL", nil},
-		{"completeness", "INSERT INTO " + pub + ".agency_points SELECT agency, point_id, max(occurred_at), ? FROM " + db + ".events GROUP BY agency, point_id", []any{at.UTC()}},
+		{"completeness", "INSERT INTO " + pub + ".agency_points SELECT agency, point_id, max(occurred_at), count(), countIf(toInt64(toUInt32(ingested_at)) - toInt64(toUInt32(occurred_at)) > ?), ? FROM " + db + ".events GROUP BY agency, point_id", []any{late, at.UTC()}},
 		{"DLQ summary", "INSERT INTO " + pub + ".dlq_summary SELECT agency, reason, stage, count(), max(received_at), ? FROM " + db + ".dlq_records FINAL GROUP BY agency, reason, stage", []any{at.UTC()}},
 		{"pipeline counters", "INSERT INTO " + pub + ".pipeline_stats SELECT ts, stage, instance, records_in, records_out, records_dlq, lag FROM " + db + ".pipeline_stats WHERE ts >= ?", []any{since.UTC()}},
 	} {
@@ -205,7 +222,7 @@ func (p Published) PublicAlerts(ctx context.Context, since time.Time, protect fu
 		ov, os, k := protect(cell, observed, minors)
 		pv, ps, _ := protect(series+"|peak|"+id, peak, minors)
 		if err := b.Append(id, version, state, point, country, typ, role, pop, nat, res, method, sev, period, opened, changed,
-			ov, b2u(os), expected, upper, pv, b2u(ps), late, reason, k); err != nil {
+			ov, b2u(os), math.Round(expected), math.Round(upper), pv, b2u(ps), late, reason, k); err != nil {
 			return 0, fmt.Errorf("cannot publish alerts: %w", err)
 		}
 		n++
@@ -245,7 +262,7 @@ func (p Published) PublicBands(ctx context.Context, since time.Time, protect fun
 			return 0, fmt.Errorf("cannot read a judged period to publish: %w", err)
 		}
 		v, s, k := protect(series+"|"+period.UTC().Format(time.RFC3339), observed, pop != "all")
-		if err := b.Append(res, point, country, typ, role, pop, nat, period, v, b2u(s), expected, upper, sev, k, judged); err != nil {
+		if err := b.Append(res, point, country, typ, role, pop, nat, period, v, b2u(s), math.Round(expected), math.Round(upper), sev, k, judged); err != nil {
 			return 0, fmt.Errorf("cannot publish judged periods: %w", err)
 		}
 		n++

@@ -5,8 +5,11 @@ package notifier
 
 import (
 	"fmt"
+	"math"
 	"strings"
+	"time"
 
+	"github.com/vigia-observatory/vigia/lib/disclosure"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
@@ -15,8 +18,31 @@ import (
 // and its text in Spanish and English.
 type Message struct {
 	schemas.AlertChange
+	// ObservedText and PeakText are the counts as the texts show them: "<k" when fewer than
+	// k (5; 10 for children's series), else the protected count (Protected).
+	ObservedText string `json:"observed_text,omitempty"`
+	PeakText     string `json:"peak_text,omitempty"`
+	// K is the threshold and rounding base applied to the counts.
+	K      int    `json:"k,omitempty"`
 	TextES string `json:"text_es"`
 	TextEN string `json:"text_en"`
+}
+
+// Protected returns the message with every figure as it may be shown outside the pipeline
+// (lib/disclosure): observed and peak protected with the same cells as the published alerts
+// (so a ministry's message and the dashboard agree), the factor recomputed from them, and
+// the model's expected count and threshold in whole persons.
+func (m Message) Protected(r disclosure.Rule) Message {
+	minors := m.Population != "" && m.Population != "all"
+	o := r.Protect([]byte(m.Series+"|"+m.PeriodStart.UTC().Format(time.RFC3339)), uint64(math.Round(m.Observed)), minors)
+	p := r.Protect([]byte(m.Series+"|peak|"+m.AlertID), uint64(math.Round(m.Peak)), minors)
+	m.Observed, m.Peak = float64(o.Value), float64(p.Value)
+	m.ObservedText, m.PeakText, m.K = o.Text(), p.Text(), int(o.K)
+	m.Expected, m.Upper, m.Factor = math.Round(m.Expected), math.Round(m.Upper), 0
+	if m.Expected > 0 {
+		m.Factor = math.Round(10*m.Observed/m.Expected) / 10
+	}
+	return m
 }
 
 // IdempotencyKey is the same for every delivery of one change, so a receiver that sees it
@@ -48,11 +74,15 @@ func (m Message) WithText() Message {
 		whoES += " de nacionalidad " + m.Nationality
 		whoEN += " of " + m.Nationality + " nationals"
 	}
+	observed := m.ObservedText
+	if observed == "" {
+		observed = fmt.Sprintf("%.0f", m.Observed)
+	}
 	var es, en strings.Builder
-	fmt.Fprintf(&es, "Alerta de flujo migratorio %s, nivel %s: %s en %s, punto de %s. Observado %.0f frente a %.0f esperado (x%.1f; umbral %.0f), periodo %s.",
-		statesES[m.State], sevES[m.Severity], whoES, where, rolesES[m.Role], m.Observed, m.Expected, m.Factor, m.Upper, period)
-	fmt.Fprintf(&en, "Migration flow alert %s, level %s: %s at %s, %s point. Observed %.0f against %.0f expected (x%.1f; threshold %.0f), period %s.",
-		statesEN[m.State], m.Severity, whoEN, where, m.Role, m.Observed, m.Expected, m.Factor, m.Upper, period)
+	fmt.Fprintf(&es, "Alerta de flujo migratorio %s, nivel %s: %s en %s, punto de %s. Observado %s frente a %.0f esperado (x%.1f; umbral %.0f), periodo %s.",
+		statesES[m.State], sevES[m.Severity], whoES, where, rolesES[m.Role], observed, m.Expected, m.Factor, m.Upper, period)
+	fmt.Fprintf(&en, "Migration flow alert %s, level %s: %s at %s, %s point. Observed %s against %.0f expected (x%.1f; threshold %.0f), period %s.",
+		statesEN[m.State], m.Severity, whoEN, where, m.Role, observed, m.Expected, m.Factor, m.Upper, period)
 	switch {
 	case m.Reason == "revised":
 		es.WriteString(" Resuelta con datos revisados: los registros tardíos ya no muestran el aumento.")

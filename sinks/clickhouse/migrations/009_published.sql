@@ -92,11 +92,14 @@ CREATE TABLE IF NOT EXISTS {{.Public}}.surge_bands (
 ORDER BY (resolution, point_id, country, type, role, population, nationality, period_start);
 
 -- Completeness, for the "still filling" shading and the pipeline-health dashboard: per agency
--- and point, the newest event time it has sent (times only, no counts).
+-- and point, the newest event time it has sent, and its records (not persons) and those that
+-- arrived late (over watermark delay + allowed lateness after the event).
 CREATE TABLE IF NOT EXISTS {{.Public}}.agency_points (
     agency        {{lc "String"}},
     point_id      {{lc "String"}},
     newest        DateTime('UTC'),
+    records       UInt64,
+    late          UInt64,
     published_at  DateTime('UTC')
 ) ENGINE = ReplacingMergeTree(published_at)
 ORDER BY (agency, point_id);

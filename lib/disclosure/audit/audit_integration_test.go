@@ -1,0 +1,113 @@
+package audit
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/vigia-observatory/vigia/internal/testenv"
+	"github.com/vigia-observatory/vigia/lib/disclosure"
+	"github.com/vigia-observatory/vigia/processors/publish"
+	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
+)
+
+var day0 = time.Date(2026, 10, 1, 6, 0, 0, 0, time.UTC) // local midnight at UTC-6
+
+// scenario fills a test database's windows with ten days at three points: steady flows, a
+// day with three people at a quiet point, and a few children, then publishes them with rule.
+func scenario(t *testing.T, rule disclosure.Rule) (driver.Conn, string) {
+	t.Helper()
+	cfg := testenv.Config(t)
+	conn := testenv.ClickHouse(t, cfg)
+	db := cfg.ClickHouse.Database
+	ctx := context.Background()
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO "+db+".windows (resolution, window_start, point_id, point_country, type, role, nationality, sex, age_band, minor, unaccompanied, category, persons, events, version, computed_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	add := func(d int, point, country, nat, cat string, minor uint8, n uint64) {
+		start := day0.AddDate(0, 0, d)
+		for _, w := range []struct {
+			res   string
+			start time.Time
+		}{{"day", start}, {"hour", start.Add(10 * time.Hour)}} {
+			if err := b.Append(w.res, w.start, point, country, "crossing", "transit", nat, "unknown", "", minor, uint8(0), cat, n, n, n, time.Now().UTC()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for d := 0; d < 10; d++ {
+		add(d, "gt-tecun-uman", "GTM", "HND", "single_adult", 0, uint64(40+d*3))
+		add(d, "pan-lajas-blancas", "PAN", "VEN", "family_unit", 0, uint64(25+d))
+		add(d, "pan-lajas-blancas", "PAN", "VEN", "accompanied_minor", 1, uint64(12+d%4))
+	}
+	add(6, "hnd-corinto", "HND", "NIC", "single_adult", 0, 3)
+	add(7, "hnd-corinto", "HND", "NIC", "unaccompanied_minor", 1, 4)
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := publish.New(publish.Config{Store: chsink.Published{Conn: conn, Database: db}, Rule: &rule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Once(ctx, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return conn, chsink.PublicDatabase(db)
+}
+
+func audit(t *testing.T, conn driver.Conn, pub string) Report {
+	t.Helper()
+	r, err := Run(context.Background(), Config{Conn: conn, Database: pub, From: day0.Add(-48 * time.Hour), To: day0.AddDate(0, 0, 12)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Queries < 100 {
+		t.Fatalf("the audit asked only %d queries", r.Queries)
+	}
+	return r
+}
+
+// Protected, the published layer gives the attacker no count under k by any query, range
+// or difference the dashboards allow; unprotected, the same audit finds the planted three
+// people and four children, shown and by differencing.
+func TestAudit(t *testing.T) {
+	rule, err := disclosure.New([]byte("the audit test's rounding key!!!"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, pub := scenario(t, rule)
+	if r := audit(t, conn, pub); len(r.Findings) > 0 {
+		for _, f := range r.Findings[:min(len(r.Findings), 20)] {
+			t.Errorf("protected: %s", f)
+		}
+	}
+
+	conn, pub = scenario(t, disclosure.Off())
+	r := audit(t, conn, pub)
+	hows := map[string]int{}
+	for _, f := range r.Findings {
+		hows[f.How]++
+	}
+	if hows["shown"] == 0 || hows["range difference"] == 0 {
+		t.Errorf("unprotected: the audit found %v in %d queries, want counts shown and derived by range differences", hows, r.Queries)
+	}
+	var corinto bool
+	for _, f := range r.Findings {
+		corinto = corinto || strings.Contains(f.String(), "hnd-corinto") || strings.Contains(f.String(), "NIC")
+	}
+	if !corinto {
+		t.Errorf("unprotected: the planted Corinto cells were not found among %d findings", len(r.Findings))
+	}
+}
+
+func TestConfigValidate(t *testing.T) {
+	for _, c := range []Config{{}, {Database: "x"}} {
+		if err := c.Validate(); err == nil {
+			t.Errorf("%+v accepted", c)
+		}
+	}
+}
