@@ -11,6 +11,8 @@
 #   VIGIA_CLICKHOUSE_PORT=9000 (native)  VIGIA_CLICKHOUSE_HTTP_PORT=8123
 #   VIGIA_STATE_DIR=<repo>/.state        VIGIA_SERVICES_TIMEOUT=120 (seconds per service)
 #   VIGIA_KAFKA_HEAP_OPTS="-Xmx1G -Xms256m"
+#   VIGIA_CLICKHOUSE_DATABASE=vigia      the database (and <database>_public) the users may use
+#   VIGIA_CLICKHOUSE_GRAFANA_MAX_EXECUTION_TIME=10 (seconds a query of vigia_grafana may run)
 #
 # State folder layout:
 #   cache/kafka-lib/   Kafka jars copied from Maven Central (scripts/kafka/pom.xml), reused
@@ -22,10 +24,16 @@
 # with the StandardAuthorizer (no ACL, no access) and no automatic topic creation; the
 # controller listener (SASL PLAIN) is on loopback only. `vigia kafka setup` then grants the
 # pipeline principal its ACLs.
-#   clickhouse/        config.xml, users.xml, data/, tmp/, logs/, clickhouse.pid
+#   clickhouse/        config.xml, users.xml (0600, rewritten on every `up`), data/, tmp/, logs/,
+#                      clickhouse.pid
+#   clickhouse/secrets/ migrate.password, pipeline.password, grafana.password (0600, folder 0700):
+#                      the users vigia_migrate (DDL), vigia_pipeline (the stages) and vigia_grafana
+#                      (reads <database>_public only); users.xml holds their SHA-256 only. The
+#                      user default stays the loopback-only administrator (the tests use it).
 #
-# Needs: Java 17+ (Kafka 4.x), Maven (first run only, to fetch the jars), and the Debian
-# clickhouse-server/clickhouse-client packages (installed with apt-get when missing).
+# Needs: Java 17+ (Kafka 4.x), Maven (first run only, to fetch the jars), openssl (the CA and
+# the passwords), and the Debian clickhouse-server/clickhouse-client packages (installed with
+# apt-get when missing).
 set -euo pipefail
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -72,6 +80,11 @@ CH_LOGS=$CH_DIR/logs
 CH_CONFIG=$CH_DIR/config.xml
 CH_PIDFILE=$CH_DIR/clickhouse.pid
 CH_MARKER="--config-file=$CH_CONFIG"
+# The ClickHouse users' passwords (0600, in a 0700 folder) and who may use which database.
+CH_SECRETS=$CH_DIR/secrets
+CH_USERS="migrate pipeline grafana" # vigia_<who>, password in $CH_SECRETS/<who>.password
+CH_DATABASE=${VIGIA_CLICKHOUSE_DATABASE:-vigia}
+CH_GRAFANA_MAX_EXECUTION_TIME=${VIGIA_CLICKHOUSE_GRAFANA_MAX_EXECUTION_TIME:-10}
 
 say() { printf 'services: %s\n' "$*"; }
 warn() { printf 'services: %s\n' "$*" >&2; }
@@ -109,6 +122,11 @@ check_settings() {
     die "the four ports must differ (kafka $KAFKA_PORT, kafka controller $KAFKA_CONTROLLER_PORT, clickhouse $CH_TCP_PORT, clickhouse http $CH_HTTP_PORT)"
   fi
   [[ $START_TIMEOUT =~ ^[0-9]+$ ]] || die "VIGIA_SERVICES_TIMEOUT=$START_TIMEOUT is not a number of seconds"
+  # As clickhouse.database in the configuration: a plain identifier (it is pasted into XML).
+  [[ $CH_DATABASE =~ ^[A-Za-z_][A-Za-z0-9_]{0,63}$ ]] ||
+    die "VIGIA_CLICKHOUSE_DATABASE=$CH_DATABASE must be a plain identifier (letters, digits, '_')"
+  [[ $CH_GRAFANA_MAX_EXECUTION_TIME =~ ^[1-9][0-9]{0,3}$ ]] ||
+    die "VIGIA_CLICKHOUSE_GRAFANA_MAX_EXECUTION_TIME=$CH_GRAFANA_MAX_EXECUTION_TIME must be a number of seconds from 1 to 9999"
   # The state path is pasted into XML and Java properties files.
   [[ $STATE_DIR != *[\&\<\>\\]* ]] || die "VIGIA_STATE_DIR=$STATE_DIR: the characters & < > \\ are not supported"
 }
@@ -548,10 +566,92 @@ clickhouse_ready() {
   [[ $(timeout 10 "$CH_CLIENT" --host "$HOST" --port "$CH_TCP_PORT" -q 'SELECT 1' 2>/dev/null || true) == 1 ]]
 }
 
+# The users' passwords, made once per state folder (a missing one is made anew: users.xml is
+# rewritten from these files on every `up`, so no server keeps an old password).
+ensure_clickhouse_secrets() {
+  local d=$CH_SECRETS who missing=0
+  for who in $CH_USERS; do
+    [[ -s $d/$who.password ]] || missing=1
+  done
+  ((missing)) || return 0
+  command -v openssl >/dev/null 2>&1 || die "openssl not found: it makes the ClickHouse users' passwords; install it, e.g. apt-get install -y openssl"
+  say "making the ClickHouse users' passwords in $d..."
+  (
+    umask 077
+    mkdir -p "$d"
+    chmod 700 "$d"
+    cd "$d"
+    for who in $CH_USERS; do
+      [[ -s $who.password ]] || openssl rand -hex 24 >"$who.password"
+    done
+    chmod 600 ./*.password
+  ) || die "cannot make the ClickHouse passwords in $d"
+}
+
+password_sha256() { # file -> the SHA-256 (hex) of its first line, as users.xml wants it
+  local pw
+  read -r pw <"$1" || true
+  [[ -n $pw ]] || return 1
+  printf '%s' "$pw" | sha256sum | cut -d' ' -f1
+}
+
+# users.xml from its template: the passwords' SHA-256 and the databases each user may use.
+# Written 0600 beside the old one and renamed over it, so a running server (which reloads the
+# file by itself within seconds) never reads half of it. Unchanged, it is left alone.
+write_clickhouse_users() {
+  local text out=$CH_DIR/users.xml who hash
+  text=$(<"$CH_TEMPLATE_DIR/users.xml.in")
+  text=${text//@DB@/"$CH_DATABASE"}
+  text=${text//@PUBLIC@/"${CH_DATABASE}_public"}
+  text=${text//@GRAFANA_MAX_EXECUTION_TIME@/"$CH_GRAFANA_MAX_EXECUTION_TIME"}
+  for who in $CH_USERS; do
+    hash=$(password_sha256 "$CH_SECRETS/$who.password") || die "$CH_SECRETS/$who.password is empty or unreadable"
+    text=${text//"@${who^^}_SHA256@"/"$hash"}
+  done
+  [[ $text != *@*_SHA256@* ]] || die "$CH_TEMPLATE_DIR/users.xml.in names a user this script has no password for"
+  if [[ -f $out && $(stat -c %a "$out") == 600 && "$(<"$out")" == "$text" ]]; then
+    return 0
+  fi
+  (
+    umask 077
+    printf '%s\n' "$text" >"$out.tmp"
+  ) || die "cannot write $out.tmp"
+  [[ ! -f $out ]] || say "rewriting $out (users vigia_migrate, vigia_pipeline, vigia_grafana); a running server reloads it"
+  mv -f "$out.tmp" "$out"
+}
+
+# Every user of ours logs in (a running server takes a rewritten users.xml within seconds).
+# The password goes through a 0600 client config file, never the command line.
+clickhouse_users_ready() {
+  local who failed=0 cfg=$CH_SECRETS/.client.xml pw
+  [[ -n $CH_CLIENT ]] || find_clickhouse || return 1
+  for who in $CH_USERS; do
+    read -r pw <"$CH_SECRETS/$who.password" || return 1
+    (
+      umask 077
+      printf '<config><user>vigia_%s</user><password>%s</password></config>\n' "$who" "$pw" >"$cfg"
+    ) || return 1
+    if [[ $(timeout 10 "$CH_CLIENT" --config-file "$cfg" --host "$HOST" --port "$CH_TCP_PORT" -q 'SELECT 1' 2>/dev/null || true) != 1 ]]; then
+      failed=1
+      break
+    fi
+  done
+  rm -f "$cfg"
+  return "$failed"
+}
+
+ensure_clickhouse_users() {
+  ensure_clickhouse_secrets
+  write_clickhouse_users
+  wait_until "clickhouse users" "$CH_MARKER" "$CH_PIDFILE" clickhouse_users_ready \
+    "$CH_LOGS/clickhouse-server.err.log"
+}
+
 start_clickhouse() {
   mkdir -p "$CH_DIR/data" "$CH_DIR/tmp" "$CH_DIR/user_files" "$CH_DIR/format_schemas" "$CH_LOGS"
   render_template "$CH_TEMPLATE_DIR/config.xml.in" "$CH_CONFIG"
-  cp "$CH_TEMPLATE_DIR/users.xml" "$CH_DIR/users.xml"
+  ensure_clickhouse_secrets
+  write_clickhouse_users
   say "starting ClickHouse on $HOST:$CH_TCP_PORT (http $CH_HTTP_PORT)..."
   # Foreground mode (ClickHouse 18.16 writes its own pid file only with --daemon); the
   # config is the only argument so that the marker matches.
@@ -580,7 +680,10 @@ cmd_up() {
   if find_pid "$KAFKA_MARKER" "$KAFKA_PIDFILE"; then kafka_running=1; fi
   if find_pid "$CH_MARKER" "$CH_PIDFILE"; then ch_running=1; fi
   if ((kafka_running && ch_running)) && kafka_ready && { find_clickhouse || true; } && clickhouse_ready; then
-    say "already up, nothing to do: $(kafka_where), $(clickhouse_where)"
+    # users.xml may be older than the template or the passwords: the server reloads it live.
+    ensure_clickhouse_users
+    say "already up: $(kafka_where), $(clickhouse_where)"
+    say "clickhouse passwords (0600): $CH_SECRETS/{migrate,pipeline,grafana}.password (users vigia_migrate, vigia_pipeline, vigia_grafana)"
     return 0
   fi
 
@@ -600,12 +703,14 @@ cmd_up() {
 
   wait_until clickhouse "$CH_MARKER" "$CH_PIDFILE" clickhouse_ready \
     "$CH_LOGS/console.log" "$CH_LOGS/clickhouse-server.err.log" "$CH_LOGS/clickhouse-server.log"
+  ensure_clickhouse_users
   ((ch_running)) || say "clickhouse is up: $(clickhouse_where)"
   wait_until kafka "$KAFKA_MARKER" "$KAFKA_PIDFILE" kafka_ready \
     "$KAFKA_LOGS/kafka.out" "$KAFKA_LOGS/server.log"
   ((kafka_running)) || say "kafka is up: $(kafka_where)"
   say "services up in $((SECONDS - start))s: $(kafka_where), $(clickhouse_where)"
   say "kafka credentials (0600): $KAFKA_SECRETS/pipeline.env (the stages), $KAFKA_SECRETS/admin.env (administration), CA $KAFKA_SECRETS/ca.pem"
+  say "clickhouse passwords (0600): $CH_SECRETS/{migrate,pipeline,grafana}.password (users vigia_migrate, vigia_pipeline, vigia_grafana)"
 }
 
 cmd_down() {

@@ -137,7 +137,8 @@ func resetDemo(ctx context.Context, cfg config.Config) (driver.Conn, error) {
 	if err := a.Setup(ctx, cfg.Kafka.SASLUsername); err != nil {
 		return nil, err
 	}
-	conn, err := chsink.Open(ctx, cfg.ClickHouse)
+	// Dropping and migrating is DDL: the migrating user's (the pipeline then runs as its own).
+	conn, err := chsink.Open(ctx, cfg.ClickHouse.ForMigrations())
 	if err != nil {
 		return nil, err
 	}

@@ -24,7 +24,8 @@ func newMigrateCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			conn, err := chsink.Open(ctx, cfg.ClickHouse)
+			// DDL: as the migrating user (vigia_migrate where make services made the users).
+			conn, err := chsink.Open(ctx, cfg.ClickHouse.ForMigrations())
 			if err != nil {
 				return err
 			}

@@ -5,9 +5,12 @@
 package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -191,15 +194,123 @@ type ClickHouse struct {
 	Addr []string `yaml:"addr" env:"ADDR" envSeparator:","`
 	// Database holds Vigía's tables; `vigia migrate` creates it. Default "vigia".
 	Database string `yaml:"database" env:"DATABASE"`
-	// Username. Default "default".
+	// Username is the identity of the stages and of every command but `vigia migrate`.
+	// Default vigia_pipeline with PasswordFile <state>/clickhouse/secrets/pipeline.password
+	// when that file exists (what `make services` writes; <state> is VIGIA_STATE_DIR or
+	// ./.state) and neither the YAML file nor the environment names an identity (username,
+	// password or password_file); otherwise "default".
 	Username string `yaml:"username" env:"USERNAME"`
 	// Password is read from the environment only (VIGIA_CLICKHOUSE_PASSWORD) or PasswordFile,
 	// never from the YAML file, so that config files can be shared.
 	Password string `yaml:"-" env:"PASSWORD"`
-	// PasswordFile is a file whose first line is the password. Default none.
+	// PasswordFile is a file whose first line is the password. Default none (see Username).
 	PasswordFile string `yaml:"password_file" env:"PASSWORD_FILE"`
+	// Migrator is the identity of `vigia migrate` and of the demo's reset, the one that may
+	// run DDL: vigia_migrate and <state>/clickhouse/secrets/migrate.password when Load took the
+	// stages' identity from the state folder; empty otherwise, and then ForMigrations uses
+	// Username and Password (a deployment runs `vigia migrate` with the migrating user's
+	// VIGIA_CLICKHOUSE_USERNAME and password).
+	Migrator Identity `yaml:"-" env:"-"`
+	// TLS encrypts the native protocol (a remote server's secure port, usually 9440).
+	// TLSCAFile is a PEM file of the CA to trust (default: the system's);
+	// TLSInsecureSkipVerify accepts any certificate (tests against a self-signed server only:
+	// anyone on the path can then read the password). Default false.
+	TLS                   bool   `yaml:"tls" env:"TLS"`
+	TLSCAFile             string `yaml:"tls_ca_file" env:"TLS_CA_FILE"`
+	TLSInsecureSkipVerify bool   `yaml:"tls_insecure_skip_verify" env:"TLS_INSECURE_SKIP_VERIFY"`
 	// DialTimeout bounds connecting. Default 10s.
 	DialTimeout time.Duration `yaml:"dial_timeout" env:"DIAL_TIMEOUT"`
+}
+
+// Identity is a ClickHouse user and its password.
+type Identity struct {
+	Username, Password string
+}
+
+// ForMigrations is the connection of `vigia migrate`: the same server, as Migrator when set.
+func (c ClickHouse) ForMigrations() ClickHouse {
+	if c.Migrator.Username != "" {
+		c.Username, c.Password, c.PasswordFile = c.Migrator.Username, c.Migrator.Password, ""
+	}
+	return c
+}
+
+// TLSConfig is the TLS of the native protocol, nil when clickhouse.tls is off. The server's
+// name is checked against its certificate (the host of the address dialled).
+func (c ClickHouse) TLSConfig() (*tls.Config, error) {
+	if !c.TLS {
+		return nil, nil
+	}
+	t := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: c.TLSInsecureSkipVerify} //nolint:gosec // the operator's explicit choice, refused beside a CA file
+	if c.TLSCAFile != "" {
+		pem, err := os.ReadFile(c.TLSCAFile)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read the CA file: %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("%s holds no PEM certificate: give the CA certificate that signed the server's (-----BEGIN CERTIFICATE-----)", c.TLSCAFile)
+		}
+		t.RootCAs = pool
+	}
+	return t, nil
+}
+
+func (c ClickHouse) validateTLS(bad badFunc) {
+	if !c.TLS {
+		if c.TLSCAFile != "" || c.TLSInsecureSkipVerify {
+			bad("clickhouse.tls (env VIGIA_CLICKHOUSE_TLS)", "is off but clickhouse.tls_ca_file or clickhouse.tls_insecure_skip_verify is set: set tls: true to connect with TLS (the server's secure native port, usually 9440), or remove them")
+		}
+		return
+	}
+	if c.TLSCAFile != "" && c.TLSInsecureSkipVerify {
+		bad("clickhouse.tls_insecure_skip_verify (env VIGIA_CLICKHOUSE_TLS_INSECURE_SKIP_VERIFY)", "is set beside clickhouse.tls_ca_file: nothing is verified against that CA then; remove tls_insecure_skip_verify")
+	}
+	if _, err := c.TLSConfig(); err != nil {
+		bad("clickhouse.tls_ca_file (env VIGIA_CLICKHOUSE_TLS_CA_FILE)", "%v", err)
+	}
+}
+
+// clickHouseUsers gives the stages and `vigia migrate` the users `make services` made
+// (vigia_pipeline, vigia_migrate), when the state folder holds their passwords and neither the
+// YAML file nor the environment names an identity. An identity is taken whole: a username from
+// the configuration is never paired with a password from the state folder.
+func clickHouseUsers(c *ClickHouse, yamlClickHouse map[string]any, environ map[string]string) error {
+	for _, key := range []string{"username", "password_file"} {
+		if _, set := yamlClickHouse[key]; set {
+			return nil
+		}
+	}
+	for _, key := range []string{"VIGIA_CLICKHOUSE_USERNAME", "VIGIA_CLICKHOUSE_PASSWORD", "VIGIA_CLICKHOUSE_PASSWORD_FILE"} {
+		if environ[key] != "" {
+			return nil
+		}
+	}
+	dir := filepath.Join(stateDir(environ), "clickhouse", "secrets")
+	pipeline := filepath.Join(dir, "pipeline.password")
+	if _, err := os.Stat(pipeline); err != nil {
+		return nil
+	}
+	c.Username, c.PasswordFile = "vigia_pipeline", pipeline
+	migrate := filepath.Join(dir, "migrate.password")
+	if _, err := os.Stat(migrate); err != nil {
+		return nil
+	}
+	pw, err := readPassword("the migrating user's password", migrate)
+	if err != nil {
+		return err
+	}
+	c.Migrator = Identity{Username: "vigia_migrate", Password: pw}
+	return nil
+}
+
+// readPassword reads the first line of a password file.
+func readPassword(what, path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("cannot read %s: %w", what, err)
+	}
+	return strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]), nil
 }
 
 // Validation tunes the contract's limits (see schemas.Validator).
@@ -250,7 +361,7 @@ func Default() Config {
 // environment. It does not validate; call Validate.
 func Load(path string, environ map[string]string) (Config, error) {
 	cfg := Default()
-	var yamlKafka map[string]any // the kafka keys the YAML file sets
+	var yamlKafka, yamlClickHouse map[string]any // the kafka and clickhouse keys the YAML file sets
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -260,10 +371,11 @@ func Load(path string, environ map[string]string) (Config, error) {
 			return cfg, fmt.Errorf("cannot parse config file %s:\n%s", path, yaml.FormatError(err, false, true))
 		}
 		var doc struct {
-			Kafka map[string]any `yaml:"kafka"`
+			Kafka      map[string]any `yaml:"kafka"`
+			ClickHouse map[string]any `yaml:"clickhouse"`
 		}
 		_ = yaml.Unmarshal(b, &doc)
-		yamlKafka = doc.Kafka
+		yamlKafka, yamlClickHouse = doc.Kafka, doc.ClickHouse
 	}
 	environ, err := withCredentials(cfg.Kafka, yamlKafka, environ)
 	if err != nil {
@@ -275,12 +387,13 @@ func Load(path string, environ map[string]string) (Config, error) {
 	if cfg.Kafka.Admin, err = adminCredentials(cfg.Kafka, environ); err != nil {
 		return cfg, err
 	}
+	if err := clickHouseUsers(&cfg.ClickHouse, yamlClickHouse, environ); err != nil {
+		return cfg, err
+	}
 	if cfg.ClickHouse.Password == "" && cfg.ClickHouse.PasswordFile != "" {
-		b, err := os.ReadFile(cfg.ClickHouse.PasswordFile)
-		if err != nil {
-			return cfg, fmt.Errorf("cannot read clickhouse.password_file: %w", err)
+		if cfg.ClickHouse.Password, err = readPassword("clickhouse.password_file", cfg.ClickHouse.PasswordFile); err != nil {
+			return cfg, err
 		}
-		cfg.ClickHouse.Password = strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0])
 	}
 	return cfg, nil
 }
@@ -326,6 +439,7 @@ func (c *Config) Validate() error {
 	if c.ClickHouse.Username == "" {
 		bad("clickhouse.username", "must not be empty")
 	}
+	c.ClickHouse.validateTLS(bad)
 	positive(bad, "validation.max_count", c.Validation.MaxCount, 1, 1_000_000)
 	positiveDur(bad, "validation.max_clock_skew", c.Validation.MaxClockSkew)
 	if c.Metrics.Listen != "" {

@@ -1,6 +1,14 @@
 package config
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,5 +139,163 @@ func TestCredentialsFileBeneathConfig(t *testing.T) {
 	}
 	if _, err := Load("", map[string]string{"VIGIA_KAFKA_CREDENTIALS_FILE": filepath.Join(dir, "nope.env")}); err == nil || !strings.Contains(err.Error(), "kafka.credentials_file") {
 		t.Fatalf("a named file that is missing: %v", err)
+	}
+}
+
+// writeSecrets makes a state folder as `make services` leaves it: the ClickHouse users'
+// passwords under clickhouse/secrets/.
+func writeSecrets(t *testing.T, names ...string) string {
+	t.Helper()
+	state := t.TempDir()
+	dir := filepath.Join(state, "clickhouse", "secrets")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range names {
+		if err := os.WriteFile(filepath.Join(dir, n+".password"), []byte(n+"-pw\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return state
+}
+
+// The stages log in as vigia_pipeline and `vigia migrate` as vigia_migrate when the state
+// folder has their passwords; an identity named by the YAML file or the environment wins
+// whole (never its username with the state folder's password), and without the folder the
+// user is "default".
+func TestClickHouseUsersFromStateFolder(t *testing.T) {
+	t.Parallel()
+	state := writeSecrets(t, "pipeline", "migrate", "grafana")
+	c, err := Load("", map[string]string{"VIGIA_STATE_DIR": state})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ch := c.ClickHouse
+	if ch.Username != "vigia_pipeline" || ch.Password != "pipeline-pw" {
+		t.Errorf("stages: %q / %q, want vigia_pipeline with the state folder's password", ch.Username, ch.Password)
+	}
+	if m := ch.ForMigrations(); m.Username != "vigia_migrate" || m.Password != "migrate-pw" || m.Addr[0] != ch.Addr[0] || m.Database != ch.Database {
+		t.Errorf("migrations: %+v, want vigia_migrate with its password on the same server and database", m)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		name     string
+		yaml     string
+		env      map[string]string
+		user, pw string
+	}{
+		{"env user", "", map[string]string{"VIGIA_CLICKHOUSE_USERNAME": "default"}, "default", ""},
+		{"env password", "", map[string]string{"VIGIA_CLICKHOUSE_PASSWORD": "s3cret"}, "default", "s3cret"},
+		{"yaml user", "clickhouse:\n  username: analyst\n", map[string]string{"VIGIA_CLICKHOUSE_PASSWORD": "a"}, "analyst", "a"},
+		{"yaml user alone", "clickhouse:\n  username: svc\n", nil, "svc", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"VIGIA_STATE_DIR": state}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			path := ""
+			if tc.yaml != "" {
+				path = write(t, tc.yaml)
+			}
+			c, err := Load(path, env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch := c.ClickHouse
+			if ch.Username != tc.user || ch.Password != tc.pw {
+				t.Errorf("got %q / %q, want %q / %q", ch.Username, ch.Password, tc.user, tc.pw)
+			}
+			if m := ch.ForMigrations(); m.Username != tc.user || m.Password != tc.pw {
+				t.Errorf("migrations as %q / %q, want the configured identity", m.Username, m.Password)
+			}
+		})
+	}
+
+	c, err = Load("", map[string]string{"VIGIA_STATE_DIR": t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClickHouse.Username != "default" || c.ClickHouse.Password != "" || c.ClickHouse.ForMigrations().Username != "default" {
+		t.Errorf("without the state folder's passwords: %+v, want default", c.ClickHouse)
+	}
+	// The pipeline's password without the migrating user's: migrations as the pipeline, whose
+	// DDL the server refuses with a message naming the user.
+	c, err = Load("", map[string]string{"VIGIA_STATE_DIR": writeSecrets(t, "pipeline")})
+	if err != nil || c.ClickHouse.ForMigrations().Username != "vigia_pipeline" {
+		t.Errorf("pipeline only: %+v, %v", c.ClickHouse, err)
+	}
+}
+
+// selfSignedCA writes a CA certificate (PEM) and returns its path.
+func selfSignedCA(t *testing.T) string {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test CA"},
+		NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestClickHouseTLS(t *testing.T) {
+	t.Parallel()
+	ca := selfSignedCA(t)
+	notPEM := filepath.Join(t.TempDir(), "ca.txt")
+	os.WriteFile(notPEM, []byte("not a certificate"), 0o600)
+
+	c, err := Load("", map[string]string{"VIGIA_CLICKHOUSE_TLS": "true", "VIGIA_CLICKHOUSE_TLS_CA_FILE": ca, "VIGIA_CLICKHOUSE_ADDR": "ch.example.org:9440"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	tc, err := c.ClickHouse.TLSConfig()
+	if err != nil || tc == nil || tc.RootCAs == nil || tc.InsecureSkipVerify || tc.MinVersion < tls.VersionTLS12 {
+		t.Fatalf("TLS config %+v, %v: want the CA as the only roots, verified, TLS 1.2 or newer", tc, err)
+	}
+	if tc, err := Default().ClickHouse.TLSConfig(); tc != nil || err != nil {
+		t.Fatalf("TLS off by default: %+v, %v", tc, err)
+	}
+
+	for _, tc := range []struct {
+		name   string
+		mutate func(*ClickHouse)
+		want   string
+	}{
+		{"CA without TLS", func(c *ClickHouse) { c.TLSCAFile = ca }, "clickhouse.tls (env VIGIA_CLICKHOUSE_TLS): is off but clickhouse.tls_ca_file"},
+		{"skip verify without TLS", func(c *ClickHouse) { c.TLSInsecureSkipVerify = true }, "set tls: true"},
+		{"missing CA", func(c *ClickHouse) { c.TLS, c.TLSCAFile = true, filepath.Join(t.TempDir(), "nope.pem") }, "clickhouse.tls_ca_file (env VIGIA_CLICKHOUSE_TLS_CA_FILE): cannot read the CA file"},
+		{"CA not PEM", func(c *ClickHouse) { c.TLS, c.TLSCAFile = true, notPEM }, "holds no PEM certificate"},
+		{"CA and skip verify", func(c *ClickHouse) { c.TLS, c.TLSCAFile, c.TLSInsecureSkipVerify = true, ca, true }, "clickhouse.tls_insecure_skip_verify (env VIGIA_CLICKHOUSE_TLS_INSECURE_SKIP_VERIFY): is set beside clickhouse.tls_ca_file"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := Default()
+			tc.mutate(&c.ClickHouse)
+			err := c.Validate()
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("got %v, want an error saying %q", err, tc.want)
+			}
+		})
+	}
+	// Skipping verification alone is the operator's choice (a self-signed test server).
+	c = Default()
+	c.ClickHouse.TLS, c.ClickHouse.TLSInsecureSkipVerify = true, true
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
 	}
 }

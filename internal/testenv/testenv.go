@@ -73,10 +73,25 @@ func Config(t testing.TB) config.Config {
 
 var stateOnce sync.Once
 
+// StateDir is the folder where `make services` keeps its state and credentials: VIGIA_STATE_DIR,
+// or the repository's .state.
+func StateDir() string {
+	stateOnce.Do(setStateDir)
+	return os.Getenv("VIGIA_STATE_DIR")
+}
+
 // setStateDir points VIGIA_STATE_DIR at the repository's .state, where `make services` keeps
 // the Kafka credentials, when it is not set: tests run in their package's folder, and the
 // pipelines they start as processes inherit it.
+//
+// It also makes the tests connect to ClickHouse as its administrator, "default", unless the
+// environment names a user: each test creates and drops a database of its own, which the
+// users `make services` makes cannot (their allowed databases are a fixed list on ClickHouse
+// 18.16). Left alone, the configuration would pick vigia_pipeline from the state folder.
 func setStateDir() {
+	if os.Getenv("VIGIA_CLICKHOUSE_USERNAME") == "" && os.Getenv("VIGIA_CLICKHOUSE_PASSWORD") == "" && os.Getenv("VIGIA_CLICKHOUSE_PASSWORD_FILE") == "" {
+		_ = os.Setenv("VIGIA_CLICKHOUSE_USERNAME", "default")
+	}
 	if os.Getenv("VIGIA_STATE_DIR") != "" {
 		return
 	}

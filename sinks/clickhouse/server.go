@@ -4,7 +4,11 @@ package clickhouse
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -14,23 +18,50 @@ import (
 	"github.com/vigia-observatory/vigia/internal/config"
 )
 
-// Open connects to ClickHouse over the native protocol and checks that it answers. Tables are
-// always named with their database, so the session's own database stays "default".
+// Open connects to ClickHouse over the native protocol (with TLS when c.TLS) as c.Username and
+// checks that it answers. Tables are always named with their database, so the session asks
+// for none and gets the user's default: naming "default" would be refused to a user whose
+// allowed databases are Vigía's only (ClickHouse 18.16's allow_databases).
 func Open(ctx context.Context, c config.ClickHouse) (driver.Conn, error) {
+	where := strings.Join(c.Addr, ",")
+	tlsConfig, err := c.TLSConfig()
+	if err != nil {
+		return nil, fmt.Errorf("cannot open ClickHouse at %s: clickhouse.tls_ca_file: %w", where, err)
+	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
 		Addr:        c.Addr,
-		Auth:        clickhouse.Auth{Database: "default", Username: c.Username, Password: c.Password},
+		Auth:        clickhouse.Auth{Username: c.Username, Password: c.Password},
+		TLS:         tlsConfig,
 		DialTimeout: c.DialTimeout,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cannot open ClickHouse at %s: %w", strings.Join(c.Addr, ","), err)
+		return nil, fmt.Errorf("cannot open ClickHouse at %s: %w", where, err)
 	}
 	if err := conn.Ping(ctx); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("cannot reach ClickHouse at %s (is it running? `make services` starts one): %w", strings.Join(c.Addr, ","), err)
+		var ex *clickhouse.Exception
+		if errors.As(err, &ex) && slices.Contains(loginRefused, ex.Code) {
+			return nil, fmt.Errorf("ClickHouse at %s refused user %s: check clickhouse.username and its password (VIGIA_CLICKHOUSE_PASSWORD or clickhouse.password_file; `make services` writes the local users' into .state/clickhouse/secrets/): %w", where, c.Username, err)
+		}
+		var record tls.RecordHeaderError
+		var authority x509.UnknownAuthorityError
+		var host x509.HostnameError
+		switch {
+		case errors.As(err, &record):
+			return nil, fmt.Errorf("ClickHouse at %s does not speak TLS there: with clickhouse.tls on, give its secure native port (tcp_port_secure, usually 9440): %w", where, err)
+		case errors.As(err, &authority):
+			return nil, fmt.Errorf("ClickHouse at %s: its certificate is not trusted: give the CA that signed it as clickhouse.tls_ca_file (env VIGIA_CLICKHOUSE_TLS_CA_FILE): %w", where, err)
+		case errors.As(err, &host):
+			return nil, fmt.Errorf("ClickHouse at %s: its certificate does not name that host: give clickhouse.addr with a name the certificate holds: %w", where, err)
+		}
+		return nil, fmt.Errorf("cannot reach ClickHouse at %s (is it running? `make services` starts one): %w", where, err)
 	}
 	return conn, nil
 }
+
+// loginRefused are the server's answers to a user it does not let in: unknown user, wrong or
+// missing password, address not allowed, authentication failed.
+var loginRefused = []int32{192, 193, 194, 195, 516}
 
 // Server describes what the connected server can do, so DDL and inserts use a fallback where
 // a feature is missing (the local test server is ClickHouse 18.16; production runs current).
