@@ -67,11 +67,12 @@ bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detec
 	$(GO) test -run '^$$' -bench '^BenchmarkIdentityMerges$$' -benchtime 1x -count 1 ./lib/anonymize/ | tee .state/bench-identity.txt
 	$(GO) test -run '^$$' -bench '^Benchmark(LivePeriod|EARSPeriod|JudgeDay|ReviseMonth)$$' -benchmem -count 5 -cpu 1 ./lib/surge/ ./processors/detect/ | tee .state/bench-surge.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkExportParquet$$' -benchmem -benchtime 5x -count 3 ./sinks/export/ | tee .state/bench-export.txt
+	$(GO) test -run '^$$' -bench '^BenchmarkPublishTurn$$' -benchtime 5x -count 3 ./processors/publish/ | tee .state/bench-publish.txt
 	scripts/plain-kafka.sh up   # a plaintext broker beside the secured one: the cost of TLS, measured
 	VIGIA_BENCH_PLAIN_BROKERS=127.0.0.1:$${VIGIA_PLAIN_KAFKA_PORT:-19092} $(GO) test -run '^$$' \
 	  -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|AlertLatency|LateBatch)$$' -benchtime 1x -count 3 -timeout 40m ./bench/ | tee .state/bench-e2e.txt
 	scripts/plain-kafka.sh down
-	@echo; cat .state/bench-micro.txt .state/bench-state.txt .state/bench-identity.txt .state/bench-surge.txt .state/bench-export.txt .state/bench-e2e.txt | $(GO) run ./bench/report
+	@echo; cat .state/bench-micro.txt .state/bench-state.txt .state/bench-identity.txt .state/bench-surge.txt .state/bench-export.txt .state/bench-publish.txt .state/bench-e2e.txt | $(GO) run ./bench/report
 
 clean:
 	rm -rf bin

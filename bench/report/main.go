@@ -136,6 +136,13 @@ func main() {
 		js, _ := med("JudgeDay", "ns/series")
 		fmt.Printf("| judging again after a month-old correction, per series and period (replay and compare with the alerts published) | %.0f ns | | a month of one series: %.2f judged days |\n", rv, 30*rv/js)
 	}
+	if ex, n := med("ExportParquet", "rows/s"); n > 0 {
+		fmt.Printf("| open-data export, published figures -> Parquet (zstd) | %.0f rows/s | | 200,000 distinct rows, %d runs |\n", ex, n)
+	}
+	if pt, n := med("PublishTurn", "publish-ns/window"); n > 0 {
+		ins, _ := med("PublishTurn", "insert-ns/window")
+		fmt.Printf("| published layer upkeep per window change (recount, protect, write) | %.0f µs | | %.1fx the insert of that window (%.0f µs) |\n", pt/1e3, pt/ins, ins/1e3)
+	}
 	if al, n := med("AlertLatency", "alert-ms"); n > 0 {
 		mx, _ := med("AlertLatency", "alert-max-ms")
 		fmt.Printf("| window close -> signed webhook | %.0f ms (slowest alert of a run: %.0f ms, median over runs) | 1,000 ms | %d runs of 3 alerts |\n", al, mx, n)

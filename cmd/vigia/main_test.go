@@ -159,3 +159,19 @@ func TestDashboardsRender(t *testing.T) {
 		t.Fatalf("bad url accepted: %d %q", code, errs)
 	}
 }
+
+func TestDisclosureAuditFlags(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"disclosure", "audit", "--to", "2026-02-01"}, `required flag(s) "from" not set`},
+		{[]string{"disclosure", "audit", "--from", "January", "--to", "2026-02-01"}, `--from "January": use a date like 2026-01-01`},
+		{[]string{"disclosure", "audit", "--from", "2026-03-01", "--to", "2026-02-01"}, "is not before to"},
+	} {
+		_, errs, code := run(t, c.args...)
+		if code == 0 || !strings.Contains(errs, c.want) {
+			t.Errorf("%v: exit %d, stderr %q, want %q", c.args, code, errs, c.want)
+		}
+	}
+}
