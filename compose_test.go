@@ -6,15 +6,19 @@ package vigia_test
 import (
 	"bufio"
 	"context"
+	"encoding/xml"
+	"fmt"
 	"maps"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
+	"github.com/goccy/go-yaml"
 )
 
 func envFile(t *testing.T, path string) map[string]string {
@@ -105,12 +109,12 @@ func TestComposeFile(t *testing.T) {
 			mounts[v.Target] = true
 		}
 	}
-	for _, m := range []string{"/etc/grafana/provisioning", "/var/lib/grafana/dashboards/vigia", "/etc/clickhouse-server/users.d/grafana.xml"} {
+	for _, m := range []string{"/etc/grafana/provisioning", "/var/lib/grafana/dashboards/vigia", "/etc/clickhouse-server/users.d/vigia.xml", "/etc/clickhouse-server/config.d/vigia.xml"} {
 		if !mounts[m] {
 			t.Errorf("no mount at %s", m)
 		}
 	}
-	for _, f := range []string{"dashboards/provisioning/datasources/clickhouse.yaml", "dashboards/provisioning/dashboards/vigia.yaml", "sinks/clickhouse/users.d/grafana.xml"} {
+	for _, f := range []string{"dashboards/provisioning/datasources/clickhouse.yaml", "dashboards/provisioning/dashboards/vigia.yaml", "sinks/clickhouse/users.d/vigia.xml", "sinks/clickhouse/config.d/vigia.xml"} {
 		if _, err := os.Stat(f); err != nil {
 			t.Errorf("mounted file missing: %v", err)
 		}
@@ -239,5 +243,182 @@ func TestComposeKafkaSecured(t *testing.T) {
 	}
 	if p.Services["kafka"].Entrypoint == nil || !strings.Contains(strings.Join(p.Services["kafka"].Entrypoint, " "), "kafka.sh") {
 		t.Errorf("kafka's entrypoint is %v, want scripts/compose/kafka.sh", p.Services["kafka"].Entrypoint)
+	}
+}
+
+// chUsers is what compose.yaml's ClickHouse reads from sinks/clickhouse/users.d/vigia.xml.
+type chUsers struct {
+	Profiles struct {
+		Grafana struct {
+			Readonly         int     `xml:"readonly"`
+			MaxExecutionTime float64 `xml:"max_execution_time"`
+			MaxMemoryUsage   int64   `xml:"max_memory_usage"`
+			MaxResultRows    int64   `xml:"max_result_rows"`
+			ResultOverflow   string  `xml:"result_overflow_mode"`
+			Constraints      struct {
+				Settings []struct {
+					XMLName    xml.Name
+					Min        *float64  `xml:"min"`
+					Max        *float64  `xml:"max"`
+					Readonly   *struct{} `xml:"readonly"`
+					Changeable *struct{} `xml:"changeable_in_readonly"`
+				} `xml:",any"`
+			} `xml:"constraints"`
+		} `xml:"vigia_grafana"`
+	} `xml:"profiles"`
+	Quotas struct {
+		Grafana struct {
+			Interval struct {
+				Queries       int `xml:"queries"`
+				ExecutionTime int `xml:"execution_time"`
+			} `xml:"interval"`
+		} `xml:"vigia_grafana"`
+	} `xml:"quotas"`
+	Users struct {
+		Users []struct {
+			XMLName  xml.Name
+			Password struct {
+				FromEnv string `xml:"from_env,attr"`
+			} `xml:"password"`
+			Profile string   `xml:"profile"`
+			Quota   string   `xml:"quota"`
+			Grants  []string `xml:"grants>query"`
+		} `xml:",any"`
+	} `xml:"users"`
+}
+
+// Compose's ClickHouse users: the migrating user alone runs DDL, the stages read and write
+// Vigía's two databases, Grafana reads the published one only, readonly, with limits the
+// plugin can lower but never raise and a quota; each service logs in as its own user with the
+// password the server expects for it, and Grafana holds no other user's password.
+func TestComposeClickHouseUsers(t *testing.T) {
+	env := envFile(t, ".env.example")
+	p, err := loadCompose(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile("sinks/clickhouse/users.d/vigia.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var u chUsers
+	if err := xml.Unmarshal(b, &u); err != nil {
+		t.Fatalf("sinks/clickhouse/users.d/vigia.xml: %v", err)
+	}
+	server := p.Services["clickhouse"].Environment
+	passwordOf := map[string]string{} // user -> the password the server expects
+	grants := map[string][]string{}
+	for _, user := range u.Users.Users {
+		name := user.XMLName.Local
+		v := server[user.Password.FromEnv]
+		if user.Password.FromEnv == "" || v == nil || *v == "" {
+			t.Errorf("%s: its password comes from %q, which the clickhouse service's environment does not set", name, user.Password.FromEnv)
+			continue
+		}
+		passwordOf[name], grants[name] = *v, user.Grants
+	}
+	want := map[string][]string{
+		"vigia_migrate": {"GRANT CREATE DATABASE, CREATE TABLE, ALTER TABLE, DROP TABLE, SELECT, INSERT ON vigia.*",
+			"GRANT CREATE DATABASE, CREATE TABLE, ALTER TABLE, DROP TABLE, SELECT, INSERT ON vigia_public.*"},
+		"vigia_pipeline": {"GRANT SELECT, INSERT ON vigia.*", "GRANT SELECT, INSERT ON vigia_public.*"},
+		"vigia_grafana":  {"GRANT SELECT ON vigia_public.*"},
+	}
+	for name, w := range want {
+		if !slices.Equal(grants[name], w) {
+			t.Errorf("%s is granted %q, want %q", name, grants[name], w)
+		}
+	}
+	if len(grants) != len(want) {
+		t.Errorf("users %v, want exactly %v", slices.Sorted(maps.Keys(grants)), slices.Sorted(maps.Keys(want)))
+	}
+
+	g := u.Profiles.Grafana
+	if g.Readonly != 1 || g.MaxExecutionTime <= 0 || g.MaxMemoryUsage <= 0 || g.MaxResultRows <= 0 || g.ResultOverflow != "throw" {
+		t.Errorf("profile vigia_grafana %+v: want readonly 1 and a time, memory and result limit that throws", g)
+	}
+	constraint := map[string]string{}
+	var maxTime, maxLimit float64
+	for _, c := range g.Constraints.Settings {
+		switch name := c.XMLName.Local; {
+		case c.Readonly != nil:
+			constraint[name] = "readonly"
+		case c.Changeable != nil && c.Max != nil && c.Min != nil && *c.Min >= 1 && name == "max_execution_time":
+			constraint[name], maxTime = "bounded", *c.Max
+		case c.Changeable != nil && c.Max != nil && name == "limit":
+			constraint[name], maxLimit = "bounded", *c.Max
+		default:
+			constraint[name] = fmt.Sprintf("%+v", c)
+		}
+	}
+	for name, w := range map[string]string{"max_execution_time": "bounded", "limit": "bounded", "max_memory_usage": "readonly", "max_result_rows": "readonly", "result_overflow_mode": "readonly"} {
+		if constraint[name] != w {
+			t.Errorf("vigia_grafana's constraint on %s: %q, want %s", name, constraint[name], w)
+		}
+	}
+	if maxTime != g.MaxExecutionTime || maxLimit > float64(g.MaxResultRows) {
+		t.Errorf("vigia_grafana may raise max_execution_time to %v (profile %v) and limit to %v (max_result_rows %d): never above the profile", maxTime, g.MaxExecutionTime, maxLimit, g.MaxResultRows)
+	}
+	if q := u.Quotas.Grafana.Interval; q.Queries <= 0 || q.ExecutionTime <= 0 {
+		t.Errorf("quota vigia_grafana %+v: want queries and execution time bounded per hour", q)
+	}
+	conf, _ := os.ReadFile("sinks/clickhouse/config.d/vigia.xml")
+	if !strings.Contains(string(conf), "<settings_constraints_replace_previous>true</settings_constraints_replace_previous>") {
+		t.Error("sinks/clickhouse/config.d/vigia.xml does not enable settings_constraints_replace_previous, which changeable_in_readonly needs")
+	}
+
+	// Each service as its own user, with the password the server expects for it.
+	for svc, user := range map[string]string{"vigia": "vigia_pipeline", "vigia-migrate": "vigia_migrate"} {
+		e := p.Services[svc].Environment
+		if v := e["VIGIA_CLICKHOUSE_USERNAME"]; v == nil || *v != user {
+			t.Errorf("%s logs in to ClickHouse as %v, want %s", svc, v, user)
+		}
+		if v := e["VIGIA_CLICKHOUSE_PASSWORD"]; v == nil || *v != passwordOf[user] {
+			t.Errorf("%s is not given %s's password", svc, user)
+		}
+	}
+	ds, err := os.ReadFile("dashboards/provisioning/datasources/clickhouse.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Datasources []struct {
+			JSONData struct {
+				Username        string `yaml:"username"`
+				DefaultDatabase string `yaml:"defaultDatabase"`
+				QueryTimeout    string `yaml:"queryTimeout"`
+			} `yaml:"jsonData"`
+			SecureJSONData struct {
+				Password string `yaml:"password"`
+			} `yaml:"secureJsonData"`
+		} `yaml:"datasources"`
+	}
+	if err := yaml.Unmarshal(ds, &doc); err != nil || len(doc.Datasources) != 1 {
+		t.Fatalf("the data source provisioning: %v (%d data sources)", err, len(doc.Datasources))
+	}
+	d := doc.Datasources[0]
+	grafanaEnv := p.Services["grafana"].Environment
+	if d.JSONData.Username != "vigia_grafana" || d.JSONData.DefaultDatabase != "vigia_public" {
+		t.Errorf("the data source logs in as %q to %q, want vigia_grafana to vigia_public", d.JSONData.Username, d.JSONData.DefaultDatabase)
+	}
+	if m := regexp.MustCompile(`^\$\{(\w+)\}$`).FindStringSubmatch(d.SecureJSONData.Password); m == nil || grafanaEnv[m[1]] == nil || *grafanaEnv[m[1]] != passwordOf["vigia_grafana"] {
+		t.Errorf("the data source's password %q is not vigia_grafana's from grafana's environment", d.SecureJSONData.Password)
+	}
+	// The plugin asks for its query timeout + 5 s as max_execution_time, and for Grafana's row
+	// limit as limit: above the constraints, the server would refuse every query.
+	if qt, err := strconv.ParseFloat(d.JSONData.QueryTimeout, 64); err != nil || qt+5 > maxTime {
+		t.Errorf("the data source's queryTimeout %q: the plugin would ask for max_execution_time %v, above vigia_grafana's %v", d.JSONData.QueryTimeout, qt+5, maxTime)
+	}
+	if v := grafanaEnv["GF_DATAPROXY_ROW_LIMIT"]; v == nil || *v != strconv.Itoa(int(maxLimit)) {
+		t.Errorf("grafana's GF_DATAPROXY_ROW_LIMIT is not %v: the plugin sends it as limit, which vigia_grafana may set up to that", maxLimit)
+	}
+	for user, pw := range passwordOf {
+		if user == "vigia_grafana" {
+			continue
+		}
+		for k, v := range grafanaEnv {
+			if v != nil && *v == pw {
+				t.Errorf("grafana's environment holds %s's password (%s)", user, k)
+			}
+		}
 	}
 }
