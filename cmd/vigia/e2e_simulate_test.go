@@ -18,7 +18,10 @@ func TestSimulateThroughPipeline(t *testing.T) {
 	defer stop()
 	st, err := runSimulate(context.Background(), e.cfg, simulateOpts{rate: 400, seconds: 4, speed: 300,
 		sim: simulate.Config{Scenario: "darien", Seed: 9}}, io.Discard)
-	if err != nil || st.sent < 500 || st.malformed == 0 || st.repeats == 0 {
+	// Hundreds, not the 1,600 the rate allows: under the race detector beside the other
+	// integration tests the producer sends what the machine lets it (420 seen); this is a
+	// test of where records end, not of speed (make bench measures that).
+	if err != nil || st.sent < 200 || st.malformed == 0 || st.repeats == 0 {
 		t.Fatalf("%+v %v: want hundreds of records, some malformed and some repeats", st, err)
 	}
 	db := e.cfg.ClickHouse.Database

@@ -144,16 +144,16 @@ func TestHealthCommand(t *testing.T) {
 
 func TestDashboardsRender(t *testing.T) {
 	dir := t.TempDir()
-	out, errs, code := run(t, "dashboards", "render", "--out", dir, "--k", "7", "--k-minors", "12")
+	out, errs, code := run(t, "dashboards", "render", "--out", dir, "--database", "observatorio_public")
 	if code != 0 || !strings.Contains(out, "6 dashboards written") {
 		t.Fatalf("code %d %q %q", code, out, errs)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "overview.json"))
-	if !strings.Contains(string(b), `"query": "7"`) {
-		t.Error("--k did not reach the dashboards' k")
+	if !strings.Contains(string(b), `"query": "observatorio_public"`) {
+		t.Error("--database did not reach the dashboards' database")
 	}
-	if _, errs, code := run(t, "dashboards", "render", "--out", dir, "--k", "9", "--k-minors", "3"); code == 0 || !strings.Contains(errs, "k for minors") {
-		t.Fatalf("k-minors under k accepted: %d %q", code, errs)
+	if _, errs, code := run(t, "dashboards", "render", "--out", dir, "--database", ""); code == 0 || !strings.Contains(errs, "database must not be empty") {
+		t.Fatalf("an empty database accepted: %d %q", code, errs)
 	}
 	if _, errs, code := run(t, "dashboards", "push", "--url", "localhost:3000"); code == 0 || !strings.Contains(errs, "--url") {
 		t.Fatalf("bad url accepted: %d %q", code, errs)
