@@ -1,8 +1,8 @@
 package bench
 
 import (
-	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -196,7 +196,7 @@ func startPipeline(b *testing.B, cfg config.Config, env ...string) *exec.Cmd {
 			b.Fatalf("go build: %v\n%s", err, out)
 		}
 	})
-	key := func(x byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{x}, 32)) }
+	key := func(x byte) string { s := sha256.Sum256([]byte{x}); return base64.StdEncoding.EncodeToString(s[:]) } // accepted keys: not one repeated byte
 	cmd := exec.Command(bin, "run")
 	cmd.Env = append(os.Environ(),
 		"VIGIA_KAFKA_BROKERS="+strings.Join(cfg.Kafka.Brokers, ","), "VIGIA_KAFKA_TOPIC_PREFIX="+cfg.Kafka.TopicPrefix,

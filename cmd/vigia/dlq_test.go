@@ -23,7 +23,7 @@ import (
 func TestDLQCommands(t *testing.T) {
 	cfg := testenv.Config(t)
 	kc := testenv.Kafka(t, cfg)
-	env := map[string]string{"VIGIA_PSEUDONYM_KEYS": "p:" + strings.Repeat("A", 43) + "=", "VIGIA_DLQ_KEYS": "d:" + strings.Repeat("B", 43) + "="}
+	env := map[string]string{"VIGIA_PSEUDONYM_KEYS": "p:" + testKey(1), "VIGIA_DLQ_KEYS": "d:" + testKey(2)}
 	for k, v := range env {
 		t.Setenv(k, v)
 	}

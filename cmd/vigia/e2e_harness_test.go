@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -72,7 +71,7 @@ func newRig(t *testing.T, agencies ...string) *e2e {
 	cfg.Pipeline.WindowFlush = 500 * time.Millisecond
 	cfg.Pipeline.InsertWait = 300 * time.Millisecond
 	cfg.Pipeline.IdleTimeout = 5 * time.Second
-	key := func(b byte) string { return base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32)) }
+	key := testKey
 	e := &e2e{t: t, cfg: cfg, logs: &syncBuffer{}, procLogs: map[string]*syncBuffer{},
 		env: map[string]string{"VIGIA_PSEUDONYM_KEYS": "p1:" + key(3), "VIGIA_DLQ_KEYS": "d1:" + key(4), "VIGIA_ALERT_KEYS": "a1:" + key(5)}}
 	e.kafka = testenv.Kafka(t, cfg)

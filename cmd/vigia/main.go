@@ -49,5 +49,6 @@ func newRootCmd() *cobra.Command {
 	})
 	root.AddCommand(newVersionCmd(), newMigrateCmd(&g), newValidateCmd(&g), newRunCmd(&g), newDLQCmd(&g), newBacktestCmd(), newDashboardsCmd(), newHealthCmd(), newReplayCmd(&g), newDemoCmd(&g), newPublishCmd(&g), newSimulateCmd(&g), newStatusCmd(&g), newKafkaCmd(&g), newAgenciesCmd(&g))
 	root.AddCommand(newExportCmd(&g), newDisclosureCmd(&g))
+	root.AddCommand(newKeysCmd())
 	return root
 }

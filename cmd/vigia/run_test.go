@@ -39,7 +39,7 @@ func TestRunWithoutKeysSaysWhatToSet(t *testing.T) {
 	t.Setenv("VIGIA_DLQ_KEYS", "")
 	t.Setenv("VIGIA_DLQ_KEYS_FILE", "")
 	_, errs, code := run(t, "run")
-	if code != 2 || !containsAll(errs, "VIGIA_DLQ_KEYS", "head -c 32 /dev/urandom") {
+	if code != 2 || !containsAll(errs, "VIGIA_DLQ_KEYS", "vigia keys generate --purpose dlq") {
 		t.Fatalf("%d %s", code, errs)
 	}
 }
@@ -60,8 +60,8 @@ func TestRunFailsNamingTheStage(t *testing.T) {
 	cfg := testenv.Config(t)
 	testenv.Kafka(t, cfg)
 	t.Setenv("VIGIA_KAFKA_TOPIC_PREFIX", cfg.Kafka.TopicPrefix)
-	t.Setenv("VIGIA_PSEUDONYM_KEYS", "p:"+strings.Repeat("A", 43)+"=")
-	t.Setenv("VIGIA_DLQ_KEYS", "d:"+strings.Repeat("B", 43)+"=")
+	t.Setenv("VIGIA_PSEUDONYM_KEYS", "p:"+testKey(1))
+	t.Setenv("VIGIA_DLQ_KEYS", "d:"+testKey(2))
 	routes := filepath.Join(t.TempDir(), "routes.yaml")
 	if err := os.WriteFile(routes, []byte("routes:\n  - name: hn-sre\n    webhook:\n      url: https://ministry.example/hook\n      secret_env: NOT_SET_ANYWHERE\n"), 0o600); err != nil {
 		t.Fatal(err)

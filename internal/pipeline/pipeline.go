@@ -66,6 +66,9 @@ func Run(ctx context.Context, o Options) error {
 	if err != nil {
 		return err
 	}
+	if err := secrets.DistinctEnv(o.Environ); err != nil { // one key for two purposes
+		return err
+	}
 	rt, err := newRuntime(ctx, o)
 	if err != nil {
 		return err

@@ -1,5 +1,6 @@
-// Package secrets loads the keys Vigía needs (pseudonymization, DLQ encryption) from the
-// environment or a file, never from flags or config files, and never logs them.
+// Package secrets loads the keys Vigía needs (pseudonyms, event ids, DLQ encryption, alert
+// signatures: see Purposes) from the environment or a file, never from flags or config
+// files, never logs them, and refuses keys that can be guessed.
 package secrets
 
 import (
@@ -14,7 +15,9 @@ import (
 // KeyRing holds versioned keys. The current key signs or encrypts new data; older keys stay
 // to read what they produced, which is how keys rotate.
 type KeyRing struct {
+	name    string // the variable it was loaded from, for messages
 	current string
+	order   []string // ids as written, oldest first
 	keys    map[string][]byte
 }
 
@@ -38,12 +41,13 @@ func ParseKeyRing(spec string, size int) (*KeyRing, error) {
 			return nil, fmt.Errorf("key %s is not valid base64", id)
 		}
 		if len(key) != size {
-			return nil, fmt.Errorf("key %s has %d bytes, want %d (generate one with: head -c %d /dev/urandom | base64)", id, len(key), size, size)
+			return nil, fmt.Errorf("key %s has %d bytes, want %d (make one with: vigia keys generate)", id, len(key), size)
 		}
 		if _, dup := kr.keys[id]; dup {
 			return nil, fmt.Errorf("key id %s appears twice", id)
 		}
 		kr.keys[id] = key
+		kr.order = append(kr.order, id)
 		kr.current = id
 	}
 	if kr.current == "" {
@@ -53,7 +57,9 @@ func ParseKeyRing(spec string, size int) (*KeyRing, error) {
 }
 
 // LoadKeyRing reads the ring from the environment variable name, or from the file named by
-// name+"_FILE". The error names both variables, never a key.
+// name+"_FILE", and refuses it if any of its keys is weak (see KeyRing.Check): this is how
+// every part of Vigía loads its keys, so each refuses them at start. The error names the
+// variable and the key id, never a key, and says how to make a good one.
 func LoadKeyRing(environ map[string]string, name string, size int) (*KeyRing, error) {
 	spec := environ[name]
 	if spec == "" && environ[name+"_FILE"] != "" {
@@ -64,12 +70,16 @@ func LoadKeyRing(environ map[string]string, name string, size int) (*KeyRing, er
 		spec = string(b)
 	}
 	if spec == "" {
-		return nil, fmt.Errorf("no key: set %s=id:base64key or %s_FILE=path (generate a key with: head -c %d /dev/urandom | base64)", name, name, size)
+		return nil, fmt.Errorf("no key: set %s=id:base64key or %s_FILE=path (make a key file with: %s --out FILE)", name, name, generateHint(name))
 	}
 	kr, err := ParseKeyRing(spec, size)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %w", name, err)
 	}
+	if err := kr.Check(); err != nil {
+		return nil, fmt.Errorf("%s refused: %w; replace it with a new key made with: %s (docs/DESIGN.md, Secrets)", name, err, generateHint(name))
+	}
+	kr.name = name
 	return kr, nil
 }
 
