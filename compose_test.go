@@ -6,10 +6,12 @@ package vigia_test
 import (
 	"bufio"
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -19,6 +21,8 @@ import (
 	"github.com/compose-spec/compose-go/v2/loader"
 	"github.com/compose-spec/compose-go/v2/types"
 	"github.com/goccy/go-yaml"
+
+	"github.com/vigia-observatory/vigia/internal/secrets"
 )
 
 func envFile(t *testing.T, path string) map[string]string {
@@ -54,7 +58,7 @@ func TestComposeFile(t *testing.T) {
 		t.Fatalf("compose.yaml does not load: %v", err)
 	}
 	images := map[string]string{"kafka": "apache/kafka:", "clickhouse": "clickhouse/clickhouse-server:", "grafana": "grafana/grafana:",
-		"vigia-migrate": "vigia:local", "vigia": "vigia:local", "publisher": "vigia:local", "vigia-kafka-setup": "vigia:local"}
+		"vigia-migrate": "vigia:local", "vigia": "vigia:local", "publisher": "vigia:local", "vigia-kafka-setup": "vigia:local", "vigia-keys": "vigia:local"}
 	for name, image := range images {
 		s, ok := p.Services[name]
 		if !ok {
@@ -74,7 +78,7 @@ func TestComposeFile(t *testing.T) {
 		"grafana":           {"clickhouse": "service_healthy"},
 		"vigia-migrate":     {"clickhouse": "service_healthy"},
 		"vigia-kafka-setup": {"kafka": "service_healthy"},
-		"vigia":             {"vigia-kafka-setup": "service_completed_successfully", "vigia-migrate": "service_completed_successfully"},
+		"vigia":             {"vigia-kafka-setup": "service_completed_successfully", "vigia-migrate": "service_completed_successfully", "vigia-keys": "service_completed_successfully"},
 		"publisher":         {"vigia": "service_healthy"},
 	}
 	for svc, deps := range wantDeps {
@@ -98,7 +102,7 @@ func TestComposeFile(t *testing.T) {
 			t.Errorf("%s publishes %d, want %d (README names it)", svc, ports[svc], port)
 		}
 	}
-	for _, v := range []string{"kafka-data", "kafka-secrets", "kafka-client", "kafka-admin", "clickhouse-data", "grafana-data"} {
+	for _, v := range []string{"kafka-data", "kafka-secrets", "kafka-client", "kafka-admin", "clickhouse-data", "grafana-data", "vigia-keys"} {
 		if _, ok := p.Volumes[v]; !ok {
 			t.Errorf("named volume %s missing", v)
 		}
@@ -123,7 +127,7 @@ func TestComposeFile(t *testing.T) {
 		t.Errorf("grafana does not install the ClickHouse plugin: %v", g)
 	}
 	vigiaEnv := p.Services["vigia"].Environment
-	for _, k := range []string{"VIGIA_KAFKA_BROKERS", "VIGIA_CLICKHOUSE_ADDR", "VIGIA_CLICKHOUSE_PASSWORD", "VIGIA_PSEUDONYM_KEYS", "VIGIA_DLQ_KEYS"} {
+	for _, k := range []string{"VIGIA_KAFKA_BROKERS", "VIGIA_CLICKHOUSE_ADDR", "VIGIA_CLICKHOUSE_PASSWORD", "VIGIA_PSEUDONYM_KEYS_FILE", "VIGIA_EVENT_KEYS_FILE", "VIGIA_DLQ_KEYS_FILE", "VIGIA_ALERT_KEYS_FILE"} {
 		if v := vigiaEnv[k]; v == nil || *v == "" {
 			t.Errorf("vigia lacks %s", k)
 		}
@@ -136,7 +140,7 @@ func TestComposeFile(t *testing.T) {
 		}
 	}
 	for k, v := range env {
-		if strings.Contains(string(raw), v) {
+		if v != "" && strings.Contains(string(raw), v) {
 			t.Errorf("compose.yaml contains the value of %s", k)
 		}
 	}
@@ -420,5 +424,120 @@ func TestComposeClickHouseUsers(t *testing.T) {
 				t.Errorf("grafana's environment holds %s's password (%s)", user, k)
 			}
 		}
+	}
+}
+
+// A key: base64 of 32 bytes on its own, or a ring entry id:base64 (of 16 bytes or more).
+var keyValueRe = regexp.MustCompile(`(?:^|[^A-Za-z0-9+/=])([A-Za-z0-9+/]{43}=)(?:[^A-Za-z0-9+/=]|$)|[A-Za-z0-9_.-]{1,32}:([A-Za-z0-9+/]{16,}={0,2})`)
+
+// No key ships with the repository: compose makes them on first start (vigia-keys, with the
+// binary's crypto/rand, kept when already there) into a volume that every service reading a
+// key mounts read-only, after vigia-keys has completed, and that no other service mounts;
+// .env.example names every purpose's variable, empty, with the command that makes its keys.
+func TestComposeKeys(t *testing.T) {
+	env := envFile(t, ".env.example")
+	p, err := loadCompose(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"compose.yaml", ".env.example"} {
+		b, _ := os.ReadFile(f)
+		for _, m := range keyValueRe.FindAllStringSubmatch(string(b), -1) {
+			if k, err := base64.StdEncoding.DecodeString(m[1] + m[2]); err == nil && len(k) >= 16 {
+				t.Errorf("%s holds a key value %q", f, m[0])
+			}
+		}
+	}
+	example, _ := os.ReadFile(".env.example")
+	for _, purpose := range secrets.Purposes {
+		if v, ok := env[purpose.Env]; !ok || v != "" {
+			t.Errorf(".env.example: %s=%q, want it listed and empty", purpose.Env, v)
+		}
+		if !strings.Contains(string(example), "vigia keys generate --purpose "+purpose.Name) {
+			t.Errorf(".env.example does not say how to make %s", purpose.Env)
+		}
+	}
+
+	gen, ok := p.Services["vigia-keys"]
+	if !ok {
+		t.Fatal("no vigia-keys service")
+	}
+	flags := map[string]string{}
+	cmd := []string(gen.Command)
+	for i, a := range cmd {
+		if strings.HasPrefix(a, "--") {
+			flags[a] = ""
+			if i+1 < len(cmd) && !strings.HasPrefix(cmd[i+1], "--") {
+				flags[a] = cmd[i+1]
+			}
+		}
+	}
+	if len(cmd) < 2 || cmd[0] != "keys" || cmd[1] != "generate" || flags["--dir"] == "" {
+		t.Fatalf("vigia-keys runs %q, want keys generate --dir DIR", cmd)
+	}
+	if _, ok := flags["--if-absent"]; !ok {
+		t.Error("vigia-keys would fail on the second start: no --if-absent")
+	}
+	made := map[string]bool{}
+	for _, name := range strings.Split(flags["--purpose"], ",") {
+		made[name] = true
+	}
+	keysVolume := ""
+	for _, v := range gen.Volumes {
+		if v.Target == flags["--dir"] && v.Type == "volume" && !v.ReadOnly {
+			keysVolume = v.Source
+		}
+	}
+	if keysVolume == "" {
+		t.Fatalf("vigia-keys writes into %s, which is no volume it mounts read-write", flags["--dir"])
+	}
+	if _, ok := p.Volumes[keysVolume]; !ok {
+		t.Errorf("volume %s is not declared", keysVolume)
+	}
+
+	for name, svc := range p.Services {
+		files := 0
+		for _, purpose := range secrets.Purposes {
+			v := svc.Environment[purpose.Env+"_FILE"]
+			if v == nil {
+				continue
+			}
+			files++
+			if !made[purpose.Name] || path.Base(*v) != purpose.Name+".keys" {
+				t.Errorf("%s: %s_FILE=%s, which vigia-keys does not make (%s)", name, purpose.Env, *v, flags["--purpose"])
+			}
+			mounted := false
+			for _, m := range svc.Volumes {
+				mounted = mounted || m.Source == keysVolume && m.ReadOnly && path.Dir(*v) == m.Target
+			}
+			if !mounted {
+				t.Errorf("%s: %s_FILE=%s is not in the keys volume mounted read-only", name, purpose.Env, *v)
+			}
+			if d, ok := svc.DependsOn["vigia-keys"]; !ok || d.Condition != "service_completed_successfully" {
+				t.Errorf("%s reads keys before vigia-keys has made them: depends_on %+v", name, svc.DependsOn)
+			}
+			if s := svc.Environment[purpose.Env]; s != nil && *s != "" {
+				t.Errorf("%s is given %s from .env.example: %q", name, purpose.Env, *s)
+			}
+		}
+		if files == 0 && name != "vigia-keys" {
+			for _, m := range svc.Volumes {
+				if m.Source == keysVolume {
+					t.Errorf("%s mounts the keys but reads none", name)
+				}
+			}
+		}
+	}
+	// The pipeline service runs every stage: it reads every purpose's ring.
+	for _, purpose := range secrets.Purposes {
+		if p.Services["vigia"].Environment[purpose.Env+"_FILE"] == nil {
+			t.Errorf("vigia is not given %s_FILE", purpose.Env)
+		}
+	}
+	// A ring set in .env is passed on, and takes precedence over the file (LoadKeyRing).
+	withRing := maps.Clone(env)
+	withRing["VIGIA_DLQ_KEYS"] = "d1:from-dotenv"
+	if p, err := loadCompose(t, withRing); err != nil || p.Services["vigia"].Environment["VIGIA_DLQ_KEYS"] == nil || *p.Services["vigia"].Environment["VIGIA_DLQ_KEYS"] != "d1:from-dotenv" {
+		t.Errorf("a ring set in .env does not reach the pipeline (%v)", err)
 	}
 }
