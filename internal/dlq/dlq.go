@@ -1,7 +1,8 @@
 // Package dlq builds and reads dead-letter records. The original bytes are sealed with
 // AES-256-GCM (they may hold personal data) and bound to their source position; the reason,
 // field path, message and position travel in clear headers so operators and agencies can
-// triage without the key.
+// triage without the key. Each agency's records are sealed with a key derived from the ring's
+// key for that agency (keys.go), so one agency's key can be handed out without the others'.
 package dlq
 
 import (
@@ -12,6 +13,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segmentio/kafka-go"
@@ -34,7 +36,15 @@ const (
 	HTime      = "vigia-time"
 	HKeyID     = "vigia-key-id"
 	HTruncated = "vigia-truncated" // original size, when only the first MaxSealed bytes are sealed
+	// HKeyScope says which key sealed the record: ScopeAgency, the key derived from the
+	// ring key vigia-key-id for the agency vigia-agency names; absent, that ring key itself
+	// (records sealed before per-agency keys, and rows ClickHouse refused, which belong to no
+	// agency).
+	HKeyScope = "vigia-key-scope"
 )
+
+// ScopeAgency is the value of HKeyScope on records sealed with their agency's key.
+const ScopeAgency = "agency"
 
 // MaxSealed is the most of an original record a DLQ record carries. A larger record (already
 // rejected as too_large) keeps its first MaxSealed bytes, so the DLQ record always fits a
@@ -57,14 +67,18 @@ type Record struct {
 	Offset    int64
 	Time      time.Time
 	KeyID     string
+	KeyScope  string // HKeyScope: ScopeAgency, or "" for the ring key itself
 	Truncated int    // original size when only its first MaxSealed bytes are sealed, else 0
 	Sealed    []byte // nonce || ciphertext of the original bytes
 }
 
-// Sealer encrypts original records with the current key of a ring.
+// Sealer encrypts original records with the current key of a ring: an agency's records with
+// that key's derivation for the agency (AgencyKey), a record of no agency with the key itself.
 type Sealer struct {
-	keyID string
-	aead  cipher.AEAD // safe for concurrent use
+	keyID    string
+	key      []byte
+	aead     cipher.AEAD // the ring key's; safe for concurrent use
+	agencies sync.Map    // agency -> cipher.AEAD of its derived key
 }
 
 // NewSealer prepares the ring's current key, which must be an AES-256 key.
@@ -77,7 +91,23 @@ func NewSealer(keys *secrets.KeyRing) (*Sealer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Sealer{keyID: id, aead: g}, nil
+	return &Sealer{keyID: id, key: key, aead: g}, nil
+}
+
+// aeadFor is the cipher that seals the agency's records, and the HKeyScope it writes.
+func (s *Sealer) aeadFor(agency string) (cipher.AEAD, string, error) {
+	if agency == "" {
+		return s.aead, "", nil
+	}
+	if g, ok := s.agencies.Load(agency); ok {
+		return g.(cipher.AEAD), ScopeAgency, nil
+	}
+	g, err := gcm(AgencyKey(s.key, agency))
+	if err != nil {
+		return nil, "", err
+	}
+	actual, _ := s.agencies.LoadOrStore(agency, g)
+	return actual.(cipher.AEAD), ScopeAgency, nil
 }
 
 func aad(topic string, partition int, offset int64) []byte {
@@ -92,9 +122,14 @@ func gcm(key []byte) (cipher.AEAD, error) {
 	return cipher.NewGCM(block)
 }
 
-// Message builds the DLQ message for a rejected source record. errs must not be empty.
+// Message builds the DLQ message for a rejected source record. errs must not be empty. The
+// record is sealed with the agency's key (agency is the one whose topic it came from), or
+// with the ring key when agency is "" (a row ClickHouse refused).
 func (s *Sealer) Message(dlqTopic, stage, agency string, src kafka.Message, errs schemas.Errors, now time.Time) (kafka.Message, error) {
-	g := s.aead
+	g, scope, err := s.aeadFor(agency)
+	if err != nil {
+		return kafka.Message{}, err
+	}
 	orig := src.Value
 	if len(orig) > MaxSealed {
 		orig = orig[:MaxSealed]
@@ -127,6 +162,9 @@ func (s *Sealer) Message(dlqTopic, stage, agency string, src kafka.Message, errs
 			{Key: HKeyID, Value: []byte(s.keyID)},
 		},
 	}
+	if scope != "" {
+		m.Headers = append(m.Headers, kafka.Header{Key: HKeyScope, Value: []byte(scope)})
+	}
 	if len(orig) < len(src.Value) {
 		m.Headers = append(m.Headers, kafka.Header{Key: HTruncated, Value: []byte(strconv.Itoa(len(src.Value)))})
 	}
@@ -140,7 +178,7 @@ func Parse(m kafka.Message) (Record, error) {
 		h[x.Key] = string(x.Value)
 	}
 	r := Record{Path: h[HPath], Message: h[HMessage], Errors: h[HErrors], Agency: h[HAgency],
-		Stage: h[HStage], Topic: h[HTopic], KeyID: h[HKeyID], Sealed: m.Value}
+		Stage: h[HStage], Topic: h[HTopic], KeyID: h[HKeyID], KeyScope: h[HKeyScope], Sealed: m.Value}
 	var ok bool
 	if r.Reason, ok = schemas.ParseReason(h[HReason]); !ok {
 		return r, fmt.Errorf("DLQ record at offset %d has no known reason header", m.Offset)
@@ -158,12 +196,16 @@ func Parse(m kafka.Message) (Record, error) {
 	return r, nil
 }
 
-// Open decrypts the original bytes of a record with the ring holding its key.
+// Open decrypts the original bytes of a record with the master ring holding its key: a
+// record sealed with its agency's key opens with that key's derivation for the record's
+// agency, an older one (no vigia-key-scope) with the ring key itself. See Keys for opening
+// with an agency's ring.
 func Open(keys *secrets.KeyRing, r Record) ([]byte, error) {
-	key, ok := keys.Key(r.KeyID)
-	if !ok {
-		return nil, fmt.Errorf("cannot decrypt: key %q is not in the DLQ key ring", r.KeyID)
-	}
+	return Keys{Master: keys}.Open(r)
+}
+
+// open decrypts r with the key that sealed it.
+func open(key []byte, r Record) ([]byte, error) {
 	g, err := gcm(key)
 	if err != nil {
 		return nil, err
