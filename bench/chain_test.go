@@ -66,7 +66,7 @@ func newChain(b *testing.B) *chain {
 		b.Fatal(err)
 	}
 	keys, _ := secrets.ParseKeyRing("k:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)), 32)
-	a, err := anonymize.New(anonymize.Config{Keys: keys})
+	a, err := anonymize.New(anonymize.Config{Keys: keys, EventKeys: keys})
 	if err != nil {
 		b.Fatal(err)
 	}

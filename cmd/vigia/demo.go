@@ -165,7 +165,7 @@ func resetDemo(ctx context.Context, cfg config.Config) (driver.Conn, error) {
 
 // demoKeys makes throw-away keys when none are set: a demo's pseudonyms need no stability.
 func demoKeys(environ map[string]string, out io.Writer) {
-	for _, k := range []string{"VIGIA_PSEUDONYM_KEYS", "VIGIA_DLQ_KEYS", "VIGIA_ALERT_KEYS"} {
+	for _, k := range []string{"VIGIA_PSEUDONYM_KEYS", "VIGIA_EVENT_KEYS", "VIGIA_DLQ_KEYS", "VIGIA_ALERT_KEYS"} {
 		if environ[k] == "" && environ[k+"_FILE"] == "" {
 			b := make([]byte, 32)
 			_, _ = rand.Read(b)

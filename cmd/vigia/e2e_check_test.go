@@ -37,11 +37,17 @@ func (e *e2e) checkEvents() {
 		stored[key] = true
 	}
 	rows.Close()
+	// What is stored of an event id is its keyed reference (anonymize.EventRef).
+	asStored := func(k string) string {
+		agency, id, _ := strings.Cut(k, "/")
+		return agency + "/" + ref(agency, id)
+	}
 	want := map[string]bool{}
 	for k := range e.ds.unique {
-		want[k] = true
+		want[asStored(k)] = true
 	}
 	for _, p := range e.ds.pairs {
+		p = [2]string{asStored(p[0]), asStored(p[1])}
 		delete(want, p[0])
 		if stored[p[0]] == stored[p[1]] {
 			e.t.Errorf("cross-agency pair %s / %s: stored %v / %v, want exactly one", p[0], p[1], stored[p[0]], stored[p[1]])
@@ -241,4 +247,56 @@ func head(s []string) []string {
 		return s[:10]
 	}
 	return s
+}
+
+// checkUnlinkable: a person told by two agencies (the dataset's journeys) is stored twice,
+// and no column of the stored rows joins the two: no pseudonym of one agency appears at
+// another, and the journeys' rows share none.
+func (e *e2e) checkUnlinkable() {
+	e.t.Helper()
+	ctx := context.Background()
+	db := e.cfg.ClickHouse.Database
+	if len(e.ds.journeys) < 10 {
+		e.t.Fatalf("only %d journeys in the dataset: the check would prove nothing", len(e.ds.journeys))
+	}
+	var shared uint64
+	if err := e.conn.QueryRow(ctx, `SELECT count() FROM (SELECT p FROM (
+		SELECT person_pseudonym AS p, agency FROM `+db+`.events FINAL WHERE person_pseudonym != ''
+		UNION ALL SELECT family_pseudonym AS p, agency FROM `+db+`.events FINAL WHERE family_pseudonym != '')
+		GROUP BY p HAVING uniqExact(agency) > 1)`).Scan(&shared); err != nil {
+		e.t.Fatal(err)
+	}
+	if shared > 0 {
+		e.t.Errorf("%d pseudonyms appear at two agencies: their rows join", shared)
+	}
+	for _, j := range e.ds.journeys {
+		var person, family [2]string
+		for i, k := range j {
+			agency, id, _ := strings.Cut(k, "/")
+			if err := e.conn.QueryRow(ctx, "SELECT person_pseudonym, family_pseudonym FROM "+db+".events FINAL WHERE agency = ? AND event_id = ?", agency, ref(agency, id)).Scan(&person[i], &family[i]); err != nil {
+				e.t.Fatalf("journey %v: %s not stored: %v", j, k, err)
+			}
+		}
+		if person[0] != "" && person[0] == person[1] || family[0] != "" && family[0] == family[1] {
+			e.t.Errorf("journey %v: both rows carry one pseudonym", j)
+		}
+	}
+}
+
+// checkEventLookup: an operator finds the stored event an agency names by its event id
+// (`vigia events find`), though only the keyed reference is stored.
+func (e *e2e) checkEventLookup() {
+	e.t.Helper()
+	j := e.ds.journeys[0]
+	agency, id, _ := strings.Cut(j[1], "/")
+	e.t.Setenv("VIGIA_EVENT_KEYS", e.env["VIGIA_EVENT_KEYS"])
+	e.t.Setenv("VIGIA_CLICKHOUSE_DATABASE", e.cfg.ClickHouse.Database)
+	e.t.Setenv("VIGIA_CLICKHOUSE_USERNAME", e.cfg.ClickHouse.Username)
+	out, errs, code := run(e.t, "events", "find", "--agency", agency, "--event-id", id)
+	if code != 0 || !strings.Contains(out, ref(agency, id)) || strings.Contains(out, id) {
+		e.t.Errorf("events find %s %s: exit %d\n%s%s", agency, id, code, out, errs)
+	}
+	if _, errs, code := run(e.t, "events", "find", "--agency", agency, "--event-id", "never-sent"); code == 0 || !strings.Contains(errs, "no stored event") {
+		e.t.Errorf("an id never sent: exit %d %s", code, errs)
+	}
 }

@@ -39,6 +39,9 @@ type dataset struct {
 	canaries       []string
 	tooLate        int
 	formPairs      int // pairs told with a document by one agency, names and birth date by the other
+	// journeys are one person's events told by two agencies at their own points a day apart
+	// (not repeats: both are stored), agency/event_id each: the stored rows must not join.
+	journeys [][2]string
 }
 
 type agencyPoints struct {
@@ -112,6 +115,21 @@ func buildDataset(t interface{ Fatal(...any) }) *dataset {
 			b2, _ := json.Marshal(dup)
 			g.ds.phase1 = append(g.ds.phase1, pub{other, b2})
 			g.ds.pairs = append(g.ds.pairs, [2]string{ap.agency + "/" + rec["event_id"].(string), other + "/" + dup["event_id"].(string)})
+		}
+		if i%(uniques/100) == 7 && p.identity && at.Add(24*time.Hour).Before(e2eStart.Add(span)) {
+			// The same person a day later at another agency's point: a journey, two events.
+			// Its event id carries a canary, as agencies put case numbers and documents there.
+			next := e2eAgencies[(indexOf(ap.agency)+1)%3]
+			later := clone(rec)
+			later["agency"], later["point_id"] = next.agency, next.points[0]
+			later["event_id"] = fmt.Sprintf("%s-CNRYEV%06d", next.agency, g.n)
+			g.ds.canaries = append(g.ds.canaries, fmt.Sprintf("CNRYEV%06d", g.n))
+			g.n++
+			lat := at.Add(24 * time.Hour)
+			later["occurred_at"] = lat.Format(time.RFC3339)
+			g.publish(next.agency, later, true)
+			g.count(p, next.points[0], typ, count, lat)
+			g.ds.journeys = append(g.ds.journeys, [2]string{ap.agency + "/" + rec["event_id"].(string), next.agency + "/" + later["event_id"].(string)})
 		}
 		if i%8 == 3 { // exact duplicates, about 10% of everything published
 			prev := published[g.r.IntN(len(published))]

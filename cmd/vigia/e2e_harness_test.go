@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +28,7 @@ import (
 	"github.com/vigia-observatory/vigia/internal/pipeline"
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/lib/anonymize"
 )
 
 // e2e is one end-to-end run against the real Kafka and ClickHouse: its own topic prefix,
@@ -73,7 +77,7 @@ func newRig(t *testing.T, agencies ...string) *e2e {
 	cfg.Pipeline.IdleTimeout = 5 * time.Second
 	key := testKey
 	e := &e2e{t: t, cfg: cfg, logs: &syncBuffer{}, procLogs: map[string]*syncBuffer{},
-		env: map[string]string{"VIGIA_PSEUDONYM_KEYS": "p1:" + key(3), "VIGIA_DLQ_KEYS": "d1:" + key(4), "VIGIA_ALERT_KEYS": "a1:" + key(5)}}
+		env: map[string]string{"VIGIA_PSEUDONYM_KEYS": "p1:" + key(3), "VIGIA_DLQ_KEYS": "d1:" + key(4), "VIGIA_ALERT_KEYS": "a1:" + key(5), "VIGIA_EVENT_KEYS": "e1:" + base64.StdEncoding.EncodeToString(testEventKey)}}
 	e.kafka = testenv.Kafka(t, cfg)
 	e.conn = testenv.ClickHouse(t, cfg)
 	testenv.Enroll(t, cfg, agencies...)
@@ -88,6 +92,14 @@ func freeAddr(t *testing.T) string {
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// testEventKey keys the event-id references of the end-to-end runs (VIGIA_EVENT_KEYS).
+var testEventKey = []byte("event-id key of the e2e tests 32")
+
+// ref is what ingest stores for an agency's event id.
+func ref(agency, id string) string {
+	return anonymize.EventRef(hmac.New(sha256.New, testEventKey), agency, id)
 }
 
 // runInProcess runs the whole pipeline in this process until the returned stop is called.
@@ -157,7 +169,7 @@ func (e *e2e) start(name string) *exec.Cmd {
 		"VIGIA_PIPELINE_ALLOWED_LATENESS=720h", "VIGIA_PIPELINE_WINDOW_FLUSH=500ms",
 		"VIGIA_PIPELINE_INSERT_WAIT=300ms", "VIGIA_PIPELINE_IDLE_TIMEOUT=5s",
 		"VIGIA_PSEUDONYM_KEYS="+e.env["VIGIA_PSEUDONYM_KEYS"], "VIGIA_DLQ_KEYS="+e.env["VIGIA_DLQ_KEYS"],
-		"VIGIA_ALERT_KEYS="+e.env["VIGIA_ALERT_KEYS"])
+		"VIGIA_ALERT_KEYS="+e.env["VIGIA_ALERT_KEYS"], "VIGIA_EVENT_KEYS="+e.env["VIGIA_EVENT_KEYS"])
 	cmd.Stdout = io.Discard
 	own := &syncBuffer{}
 	e.procLogs[name] = own

@@ -138,7 +138,7 @@ func TestSurgeAlerts(t *testing.T) {
 	e.publish(append(surgeRecords(surgePeak, 90), plantRecords()...))
 	e.waitFor("the alert resolved", e.alertsQuery("pan-lajas-blancas", "all", "resolved"), 1, 3*time.Minute)
 	e.waitFor("the second surge opened", e.alertsQuery("pan-lajas-blancas", "all", "opened"), 2, 2*time.Minute)
-	e.waitFor("the planted records", "SELECT count() FROM "+e.cfg.ClickHouse.Database+".events FINAL WHERE event_id LIKE 'plant-%'", 6, time.Minute)
+	e.waitFor("the planted records", "SELECT count() FROM "+e.cfg.ClickHouse.Database+".events FINAL WHERE event_id IN ("+plantedRefs()+")", 6, time.Minute)
 	e.waitFor("the malformed plants", "SELECT count() FROM "+e.cfg.ClickHouse.Database+".dlq_records", 2, time.Minute)
 	e.waitFor("the last day judged", "SELECT count() FROM "+e.cfg.ClickHouse.Database+".windows WHERE resolution = 'day'", 1, time.Second)
 
@@ -305,4 +305,13 @@ func plantRecords() []pub {
 		{"hn-inm", []byte(`{not json`)},
 		{"hn-inm", []byte(`{"schema_version":1,"event_id":"plant-bad","agency":"hn-inm","type":"crossing","occurred_at":"` + day + `","point_id":"nowhere"}`)},
 	}
+}
+
+// plantedRefs lists, for SQL, the stored references of the six good planted records.
+func plantedRefs() string {
+	var out []string
+	for _, p := range [][2]string{{"gt-igm", "nic"}, {"hn-inm", "unacc"}, {"pa-snm", "minors"}, {"pa-snm", "adults"}, {"hn-inm", "ret"}, {"hn-inm", "ret-min"}} {
+		out = append(out, "'"+ref(p[0], "plant-"+p[1])+"'")
+	}
+	return strings.Join(out, ", ")
 }

@@ -29,6 +29,8 @@ func TestEndToEnd(t *testing.T) {
 	e.checkWindows()
 	e.checkDLQ(true)
 	e.checkNoPII()
+	e.checkUnlinkable()
+	e.checkEventLookup()
 	if int(tooLate) != e.ds.tooLate {
 		t.Errorf("too_late metric %v, want %d", tooLate, e.ds.tooLate)
 	}
@@ -118,6 +120,7 @@ func (e *e2e) checkAll(exactlyOnceDLQ bool) {
 	e.checkWindows()
 	e.checkDLQ(exactlyOnceDLQ)
 	e.checkNoPII()
+	e.checkUnlinkable()
 }
 
 // TestClickHouseOutage cuts ClickHouse off in the middle of the stream: consumption backs up

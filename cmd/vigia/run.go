@@ -29,7 +29,8 @@ start or fails stops the others cleanly and the command exits non-zero, naming i
 or SIGINT every stage stops reading, flushes, commits what was delivered and the process exits
 0 within pipeline.shutdown_grace; a second signal exits at once.
 
-Keys come from the environment only: VIGIA_PSEUDONYM_KEYS and VIGIA_DLQ_KEYS (or *_FILE).`,
+Keys come from the environment only: VIGIA_PSEUDONYM_KEYS, VIGIA_EVENT_KEYS, VIGIA_DLQ_KEYS
+and VIGIA_ALERT_KEYS (or *_FILE); make each with vigia keys generate.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg, err := g.config()

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"errors"
 	"net"
 	"os"
@@ -62,6 +63,7 @@ func TestRunFailsNamingTheStage(t *testing.T) {
 	t.Setenv("VIGIA_KAFKA_TOPIC_PREFIX", cfg.Kafka.TopicPrefix)
 	t.Setenv("VIGIA_PSEUDONYM_KEYS", "p:"+testKey(1))
 	t.Setenv("VIGIA_DLQ_KEYS", "d:"+testKey(2))
+	t.Setenv("VIGIA_EVENT_KEYS", "e:"+base64.StdEncoding.EncodeToString([]byte("event-id key of the run test, 32")))
 	routes := filepath.Join(t.TempDir(), "routes.yaml")
 	if err := os.WriteFile(routes, []byte("routes:\n  - name: hn-sre\n    webhook:\n      url: https://ministry.example/hook\n      secret_env: NOT_SET_ANYWHERE\n"), 0o600); err != nil {
 		t.Fatal(err)

@@ -66,6 +66,10 @@ func (p *Pipeline) validate(bad badFunc) {
 			bad("pipeline.agencies", "%q must match ^[a-z0-9][a-z0-9_-]{1,31}$", a)
 		}
 	}
+	if p.TimePrecision < time.Second || p.TimePrecision > time.Hour || time.Hour%p.TimePrecision != 0 {
+		bad("pipeline.time_precision", "%s must divide an hour, from 1s to 1h (e.g. 1m, 5m, 15m)", p.TimePrecision)
+	}
+	positive(bad, "pipeline.row_retention_months", p.RowRetentionMonths, 1, 120)
 	for _, c := range p.Destinations {
 		if len(c) != 3 || strings.ToUpper(c) != c {
 			bad("pipeline.destinations", "%q must be an ISO 3166-1 alpha-3 code in upper case", c)

@@ -99,6 +99,16 @@ type Pipeline struct {
 	BatchWait time.Duration `yaml:"batch_wait" env:"BATCH_WAIT"`
 	// PseudonymizeMinors keeps a person pseudonym for minors. Default false.
 	PseudonymizeMinors bool `yaml:"pseudonymize_minors" env:"PSEUDONYMIZE_MINORS"`
+	// UnknownAgeAsMinor treats a person of unknown age as a possible minor: no stored
+	// pseudonym. Default true.
+	UnknownAgeAsMinor bool `yaml:"unknown_age_as_minor" env:"UNKNOWN_AGE_AS_MINOR"`
+	// TimePrecision truncates occurred_at at ingest: the analyses need the minute, the
+	// second helps single a person out. Default 1m (1s to 1h).
+	TimePrecision time.Duration `yaml:"time_precision" env:"TIME_PRECISION"`
+	// RowRetentionMonths is how long row-level tables (events, dlq_records) keep a month of
+	// events; `vigia retention` drops older months (the published figures and windows stay).
+	// Default 13.
+	RowRetentionMonths int `yaml:"row_retention_months" env:"ROW_RETENTION_MONTHS"`
 	// Destinations are presumed destination countries when none is declared. Default [USA, CAN].
 	Destinations []string `yaml:"destinations" env:"DESTINATIONS" envSeparator:","`
 	// DedupHorizon is how long (event time) dedup remembers a key. Default 168h.
@@ -351,7 +361,8 @@ func Default() Config {
 			Destinations: []string{"USA", "CAN"}, DedupHorizon: 7 * 24 * time.Hour, DedupTolerance: time.Hour,
 			DedupMaxKeys: 2_000_000, WatermarkDelay: 10 * time.Minute, IdleTimeout: 30 * time.Second,
 			AllowedLateness: 2 * time.Hour, WindowFlush: time.Second, InsertRows: 50_000, InsertWait: time.Second,
-			StatsInterval: 10 * time.Second,
+			StatsInterval: 10 * time.Second, TimePrecision: time.Minute, RowRetentionMonths: 13,
+			UnknownAgeAsMinor: true,
 		},
 	}
 }

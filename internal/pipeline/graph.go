@@ -95,13 +95,18 @@ func (rt *runtime) ingest() (stream.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	eventKeys, err := secrets.LoadKeyRing(rt.environ, "VIGIA_EVENT_KEYS", 32)
+	if err != nil {
+		return nil, err
+	}
 	pc := rt.cfg.Pipeline
 	return ingest.New(ingest.Config{
 		Topics: rt.names,
 		Validator: &schemas.Validator{Points: rt.points, MaxCount: rt.cfg.Validation.MaxCount,
 			MaxClockSkew: rt.cfg.Validation.MaxClockSkew},
-		Anonymize: anonymize.Config{Keys: keys, PseudonymizeMinors: pc.PseudonymizeMinors, Destinations: pc.Destinations},
-		Sealer:    rt.sealer, Producer: rt.writer, AnonPartitions: rt.cleanParts, Metrics: rt.m, Log: rt.log,
+		Anonymize: anonymize.Config{Keys: keys, EventKeys: eventKeys, PseudonymizeMinors: pc.PseudonymizeMinors,
+			UnknownAgeAsMinor: &pc.UnknownAgeAsMinor, Precision: pc.TimePrecision, Scope: pc.DedupHorizon, Destinations: pc.Destinations},
+		Sealer: rt.sealer, Producer: rt.writer, AnonPartitions: rt.cleanParts, Metrics: rt.m, Log: rt.log,
 	})
 }
 

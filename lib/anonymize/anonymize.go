@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"hash"
+	"strconv"
 	"time"
 
 	"github.com/vigia-observatory/vigia/internal/wire"
@@ -25,9 +26,23 @@ import (
 type Config struct {
 	// Keys are the pseudonymization keys (32 bytes each); the current one is used. Required.
 	Keys *secrets.KeyRing
+	// EventKeys key the reference that replaces an agency's event_id (32 bytes each); the
+	// current one is used. Required.
+	EventKeys *secrets.KeyRing
 	// PseudonymizeMinors stores a person pseudonym for minors too. Default false: a minor's
 	// record keeps no pseudonym, only the age band and flags.
 	PseudonymizeMinors bool
+	// UnknownAgeAsMinor treats a person of unknown age as a possible minor: no stored
+	// pseudonym either. Default true (Config.Known lets a caller say false).
+	UnknownAgeAsMinor *bool
+	// Precision truncates occurred_at: the analyses need the minute, a second singles out.
+	// Default 1m.
+	Precision time.Duration
+	// Scope is the period a stored pseudonym links a person over: the pseudonym is keyed by
+	// agency and the scope's period of the event, so the stored rows cannot follow a person
+	// from one agency to another or over a longer time (in-stream deduplication keeps its
+	// cross-agency fingerprints, which are never stored). Default 168h (the dedup horizon).
+	Scope time.Duration
 	// Destinations are the countries presumed to be destinations when a record declares
 	// none (role rule 4). Default [USA, CAN].
 	Destinations []string
@@ -37,8 +52,8 @@ type Config struct {
 
 // Validate checks the configuration.
 func (c *Config) Validate() error {
-	if c.Keys == nil {
-		return errors.New("anonymize: a pseudonymization key ring is required")
+	if c.Keys == nil || c.EventKeys == nil {
+		return errors.New("anonymize: the pseudonymization and event-id key rings are required")
 	}
 	return nil
 }
@@ -48,6 +63,7 @@ type Anonymizer struct {
 	cfg   Config
 	keyID string
 	mac   hash.Hash
+	emac  hash.Hash // event ids
 	buf   []byte
 	alt   []byte
 	scr   []byte
@@ -65,24 +81,40 @@ func New(cfg Config) (*Anonymizer, error) {
 	if cfg.Now == nil {
 		cfg.Now = wallClock
 	}
+	if cfg.UnknownAgeAsMinor == nil {
+		t := true
+		cfg.UnknownAgeAsMinor = &t
+	}
+	if cfg.Precision <= 0 {
+		cfg.Precision = time.Minute
+	}
+	if cfg.Scope <= 0 {
+		cfg.Scope = 168 * time.Hour
+	}
 	id, key := cfg.Keys.Current()
-	return &Anonymizer{cfg: cfg, keyID: id, mac: hmac.New(sha256.New, key), buf: make([]byte, 0, 256), alt: make([]byte, 0, 256)}, nil
+	_, ekey := cfg.EventKeys.Current()
+	return &Anonymizer{cfg: cfg, keyID: id, mac: hmac.New(sha256.New, key), emac: hmac.New(sha256.New, ekey),
+		buf: make([]byte, 0, 256), alt: make([]byte, 0, 256)}, nil
 }
 
 // Apply fills out from ev, which must have passed validation, at point pt.
 func (a *Anonymizer) Apply(ev *schemas.Event, pt *schemas.Point, out *wire.CleanEvent) {
 	age, ageKnown := schemas.PersonAge(ev)
 	minor := (ageKnown && age < 18) || ev.Person.Unaccompanied.Bool()
+	// Who keeps a stored pseudonym: adults, and people of unknown age only when told to.
+	pseudonymized := !minor && (ageKnown || !*a.cfg.UnknownAgeAsMinor) || a.cfg.PseudonymizeMinors
+	ref := a.eventRef(ev.Agency, ev.EventID)
+	occurred := ev.OccurredAt.Truncate(a.cfg.Precision).Unix()
 	*out = wire.CleanEvent{
-		Agency: ev.Agency, EventID: ev.EventID, SchemaVersion: uint8(ev.SchemaVersion),
-		Type: ev.Type, OccurredAt: ev.OccurredAt.Unix(), PointID: pt.ID, PointCountry: pt.Country,
+		Agency: ev.Agency, EventID: ref, SchemaVersion: uint8(ev.SchemaVersion),
+		Type: ev.Type, OccurredAt: occurred, PointID: pt.ID, PointCountry: pt.Country,
 		Role: Role(ev, pt.Country, a.cfg.Destinations), Direction: ev.Direction, Count: uint32(ev.Count),
 		Nationality: ev.Person.Nationality, Sex: ev.Person.Sex, AgeBand: wire.AgeUnknown,
 		Minor: minor, Unaccompanied: minor && ev.Person.Unaccompanied.Bool(),
 		Category:           Category(ev, age, ageKnown),
 		DestinationCountry: ev.DestinationCountry, ReturningCountry: ev.ReturningCountry, Mode: ev.Mode,
 		KeyID: a.keyID, IngestedAt: a.cfg.Now(),
-		ExactKey: ExactKey(ev.Agency, ev.EventID),
+		ExactKey: ExactKey(ev.Agency, ref),
 	}
 	if ageKnown {
 		out.AgeBand = wire.BandOf(age)
@@ -92,13 +124,13 @@ func (a *Anonymizer) Apply(ev *schemas.Event, pt *schemas.Point, out *wire.Clean
 		if len(alt) > 0 {
 			out.AltKey = a.semanticKey(alt, ev.Type, pt.ID)
 		}
-		if !minor || a.cfg.PseudonymizeMinors {
-			out.PersonPseudonym = a.pseudonym("person", id)
+		if pseudonymized {
+			out.PersonPseudonym = a.pseudonym("person", ev.Agency, occurred, id)
 		}
 	}
-	if ev.Person.FamilyGroupID != "" && (!minor || a.cfg.PseudonymizeMinors) {
-		a.buf = append(append(append(a.buf[:0], ev.Agency...), 0), ev.Person.FamilyGroupID...)
-		out.FamilyPseudonym = a.pseudonym("family", a.buf)
+	if ev.Person.FamilyGroupID != "" && pseudonymized {
+		a.buf = append(a.buf[:0], ev.Person.FamilyGroupID...)
+		out.FamilyPseudonym = a.pseudonym("family", ev.Agency, occurred, a.buf)
 	}
 }
 
@@ -131,14 +163,52 @@ func (a *Anonymizer) identity(ev *schemas.Event) (id, alt []byte) {
 	return b, names
 }
 
-func (a *Anonymizer) pseudonym(domain string, input []byte) string {
+// pseudonym is a stored pseudonym of input: keyed by its kind, the agency and the scope's
+// period of the event, so one person's pseudonyms differ between agencies and periods.
+func (a *Anonymizer) pseudonym(kind, agency string, occurred int64, input []byte) string {
 	// One write from a reused buffer: the MAC is an interface, so each small []byte written
 	// to it would be allocated.
-	a.scr = append(append(append(a.scr[:0], domain...), 0), input...)
+	period := occurred / int64(a.cfg.Scope/time.Second)
+	a.scr = append(append(append(append(a.scr[:0], kind...), 0), agency...), 0)
+	a.scr = strconv.AppendInt(a.scr, period, 10)
+	a.scr = append(append(a.scr, 0), input...)
 	a.mac.Reset()
 	a.mac.Write(a.scr)
 	sum := a.mac.Sum(a.sum[:0])
 	return hex.EncodeToString(sum[:16])
+}
+
+// EventRef is what is kept of an agency's event_id: a keyed hash of (agency, event_id), so
+// a case number, a flight and seat, or a document an agency put in it does not survive
+// ingest, while the same record sent again gets the same reference (exact repeats still
+// drop, and an operator holding the key can find a record an agency names).
+func EventRef(mac hash.Hash, agency, eventID string) string {
+	return eventRef(mac, append(append(append([]byte(nil), agency...), 0), eventID...), nil)
+}
+
+func (a *Anonymizer) eventRef(agency, eventID string) string {
+	a.scr = append(append(append(a.scr[:0], agency...), 0), eventID...)
+	return eventRef(a.emac, a.scr, a.sum[:0])
+}
+
+func eventRef(mac hash.Hash, in, sum []byte) string {
+	mac.Reset()
+	mac.Write(in)
+	var b [31]byte
+	b[0] = 'e'
+	hex.Encode(b[1:], mac.Sum(sum)[:15])
+	return string(b[:])
+}
+
+// EventRefs are the references of (agency, event_id) under every key of ring, for lookups
+// that must also find records stored before a rotation.
+func EventRefs(ring *secrets.KeyRing, agency, eventID string) []string {
+	var out []string
+	for _, id := range ring.IDs() {
+		key, _ := ring.Key(id)
+		out = append(out, EventRef(hmac.New(sha256.New, key), agency, eventID))
+	}
+	return out
 }
 
 // semanticKey fingerprints (person, type, point) with the secret key: it can only match the

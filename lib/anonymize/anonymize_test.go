@@ -25,8 +25,11 @@ func ring(t testing.TB, spec string) *secrets.KeyRing {
 var k1 = "k1:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))
 var k2 = "k2:" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32))
 
+// ek is the event-id ring of the tests: 32 varied bytes.
+var ek = "e1:" + base64.StdEncoding.EncodeToString([]byte("the event-id key of the anonymizer tests!")[:32])
+
 func newAnon(t testing.TB, spec string) *Anonymizer {
-	a, err := New(Config{Keys: ring(t, spec), Now: func() int64 { return 1700000000 }})
+	a, err := New(Config{Keys: ring(t, spec), EventKeys: ring(t, ek), Now: func() int64 { return 1700000000 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,7 +125,7 @@ func TestMinorHasNoPseudonym(t *testing.T) {
 	if out.SemanticKey == 0 {
 		t.Fatal("a minor must still be deduplicated")
 	}
-	a, _ := New(Config{Keys: ring(t, k1), PseudonymizeMinors: true})
+	a, _ := New(Config{Keys: ring(t, k1), EventKeys: ring(t, ek), PseudonymizeMinors: true})
 	a.Apply(ev, point, &out)
 	if out.PersonPseudonym == "" {
 		t.Fatal("PseudonymizeMinors ignored")

@@ -53,7 +53,7 @@ func newStage(t *testing.T, prod stream.Producer) *Stage {
 	dk, _ := secrets.ParseKeyRing("d1:"+base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32)), 32)
 	sealer, _ := dlq.NewSealer(dk)
 	s, err := New(Config{Topics: topics.Names{Prefix: "vigia"}, Validator: &schemas.Validator{Points: ps},
-		Anonymize: anonymize.Config{Keys: hk}, Sealer: sealer, Producer: prod, AnonPartitions: 3})
+		Anonymize: anonymize.Config{Keys: hk, EventKeys: hk}, Sealer: sealer, Producer: prod, AnonPartitions: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
