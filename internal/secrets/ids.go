@@ -12,3 +12,14 @@ func (k *KeyRing) IDs() []string {
 	sort.Strings(out)
 	return out
 }
+
+// Previous returns the key written just before the current one: during a rotation's
+// overlap (both in the ring), deduplication fingerprints records under it too, so a repeat
+// of a record fingerprinted before the rotation is still caught.
+func (k *KeyRing) Previous() (string, []byte, bool) {
+	if len(k.order) < 2 {
+		return "", nil, false
+	}
+	id := k.order[len(k.order)-2]
+	return id, k.keys[id], true
+}

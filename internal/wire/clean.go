@@ -52,6 +52,11 @@ type CleanEvent struct {
 	ExactKey    uint64
 	SemanticKey uint64
 	AltKey      uint64
+	// PrevKey and PrevAlt are SemanticKey and AltKey under the previous pseudonymization key,
+	// set only during a key rotation's overlap (both keys in the ring): a repeat of a record
+	// fingerprinted before the rotation still matches. Zero otherwise.
+	PrevKey uint64
+	PrevAlt uint64
 	// Watermark is the event-time watermark (Unix seconds) of the record's partition, stamped
 	// by the dedup stage so that lateness decisions downstream are part of the log and replay
 	// identically after a crash.
@@ -119,7 +124,9 @@ const (
 // fixed-width fields first, so dedup reads its keys and stamps the watermark in place without
 // decoding the record (see PeekClean, SetWatermark). Version 2 records (written before an
 // upgrade, still in vigia.clean for the dedup horizon) are read with no alternate key.
-const cleanCodecVersion = 3
+//
+// Version 4 adds the previous key's fingerprints (PrevKey, PrevAlt) after the alternate key.
+const cleanCodecVersion = 4
 
 // Layout: 10 header bytes (version, schema version, enums, flags), then at fixed offsets the
 // watermark, exact key, semantic key and alternate key (8 bytes each, little-endian; version 2
@@ -130,25 +137,36 @@ const (
 	offExact     = 18
 	offSemantic  = 26
 	offAlt       = 34
-	offVarints   = 42
+	offPrev      = 42
+	offPrevAlt   = 50
+	offVarints   = 58
+	offVarintsV3 = 42
 	offVarintsV2 = 34
 )
 
-// layout checks b's codec version and returns where its varints start and its alternate key.
-func layout(b []byte) (varints int, alt uint64, ok bool) {
+// keys are the fingerprints at fixed offsets beyond the semantic key.
+type keys struct{ alt, prev, prevAlt uint64 }
+
+// layout checks b's codec version and returns where its varints start and the keys it has.
+func layout(b []byte) (varints int, k keys, ok bool) {
 	if len(b) < offVarintsV2 {
-		return 0, 0, false
+		return 0, k, false
 	}
 	switch b[0] {
 	case 2:
-		return offVarintsV2, 0, true
+		return offVarintsV2, k, true
+	case 3:
+		if len(b) < offVarintsV3 {
+			return 0, k, false
+		}
+		return offVarintsV3, keys{alt: binary.LittleEndian.Uint64(b[offAlt:])}, true
 	case cleanCodecVersion:
 		if len(b) < offVarints {
-			return 0, 0, false
+			return 0, k, false
 		}
-		return offVarints, binary.LittleEndian.Uint64(b[offAlt:]), true
+		return offVarints, keys{binary.LittleEndian.Uint64(b[offAlt:]), binary.LittleEndian.Uint64(b[offPrev:]), binary.LittleEndian.Uint64(b[offPrevAlt:])}, true
 	}
-	return 0, 0, false
+	return 0, k, false
 }
 
 // ErrBadClean is returned for bytes that are not a clean event of a known codec version.
@@ -163,6 +181,8 @@ func (e *CleanEvent) AppendBinary(b []byte) []byte {
 	b = binary.LittleEndian.AppendUint64(b, e.ExactKey)
 	b = binary.LittleEndian.AppendUint64(b, e.SemanticKey)
 	b = binary.LittleEndian.AppendUint64(b, e.AltKey)
+	b = binary.LittleEndian.AppendUint64(b, e.PrevKey)
+	b = binary.LittleEndian.AppendUint64(b, e.PrevAlt)
 	b = binary.AppendVarint(b, e.OccurredAt)
 	b = binary.AppendVarint(b, e.IngestedAt)
 	b = binary.AppendUvarint(b, uint64(e.Count))
@@ -187,7 +207,7 @@ func flags(e *CleanEvent) byte {
 
 // UnmarshalBinary decodes b into e. Strings are copied, so b may be reused.
 func (e *CleanEvent) UnmarshalBinary(b []byte) error {
-	varints, alt, ok := layout(b)
+	varints, k, ok := layout(b)
 	if !ok {
 		return ErrBadClean
 	}
@@ -200,7 +220,7 @@ func (e *CleanEvent) UnmarshalBinary(b []byte) error {
 	}
 	e.Watermark = int64(binary.LittleEndian.Uint64(b[offWatermark:]))
 	e.ExactKey = binary.LittleEndian.Uint64(b[offExact:])
-	e.SemanticKey, e.AltKey = binary.LittleEndian.Uint64(b[offSemantic:]), alt
+	e.SemanticKey, e.AltKey, e.PrevKey, e.PrevAlt = binary.LittleEndian.Uint64(b[offSemantic:]), k.alt, k.prev, k.prevAlt
 	d := decoder{b: b[varints:]}
 	e.OccurredAt, e.IngestedAt = d.varint(), d.varint()
 	e.Count = uint32(d.uvarint())
@@ -245,6 +265,7 @@ func (d *decoder) uvarint() uint64 {
 // CleanPeek is what deduplication needs of a clean record, read without decoding it.
 type CleanPeek struct {
 	ExactKey, SemanticKey, AltKey uint64
+	PrevKey, PrevAlt              uint64 // during a key rotation's overlap
 	OccurredAt                    int64
 	PointID                       []byte // a view into the record
 }
@@ -252,11 +273,12 @@ type CleanPeek struct {
 // PeekClean reads the keys, the event time and the point of an encoded clean event without
 // allocating.
 func PeekClean(b []byte) (CleanPeek, error) {
-	varints, alt, ok := layout(b)
+	varints, k, ok := layout(b)
 	if !ok {
 		return CleanPeek{}, ErrBadClean
 	}
-	p := CleanPeek{ExactKey: binary.LittleEndian.Uint64(b[offExact:]), SemanticKey: binary.LittleEndian.Uint64(b[offSemantic:]), AltKey: alt}
+	p := CleanPeek{ExactKey: binary.LittleEndian.Uint64(b[offExact:]), SemanticKey: binary.LittleEndian.Uint64(b[offSemantic:]),
+		AltKey: k.alt, PrevKey: k.prev, PrevAlt: k.prevAlt}
 	d := decoder{b: b[varints:]}
 	p.OccurredAt = d.varint()
 	d.varint()

@@ -111,18 +111,40 @@ func BenchmarkCleanUnmarshal(b *testing.B) {
 func TestReadsCodecVersion2(t *testing.T) {
 	t.Parallel()
 	e := sampleClean()
-	v3 := e.AppendBinary(nil)
-	v2 := append(append([]byte{2}, v3[1:offAlt]...), v3[offVarints:]...)
+	v4 := e.AppendBinary(nil)
+	v2 := append(append([]byte{2}, v4[1:offAlt]...), v4[offVarints:]...)
 	var got CleanEvent
 	if err := got.UnmarshalBinary(v2); err != nil {
 		t.Fatal(err)
 	}
 	want := e
-	want.AltKey = 0
+	want.AltKey, want.PrevKey, want.PrevAlt = 0, 0, 0
 	if got != want {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
 	if p, err := PeekClean(v2); err != nil || p.SemanticKey != e.SemanticKey || p.AltKey != 0 || string(p.PointID) != e.PointID {
 		t.Fatalf("peek %+v %v", p, err)
+	}
+}
+
+// Version 3 records (written before a rotation overlap existed) read with no previous keys.
+func TestReadsCodecVersion3(t *testing.T) {
+	t.Parallel()
+	e := sampleClean()
+	e.PrevKey, e.PrevAlt = 77, 78
+	v4 := e.AppendBinary(nil)
+	v3 := append(append([]byte{3}, v4[1:offPrev]...), v4[offVarints:]...)
+	var got CleanEvent
+	if err := got.UnmarshalBinary(v3); err != nil {
+		t.Fatal(err)
+	}
+	want := e
+	want.PrevKey, want.PrevAlt = 0, 0
+	if got != want {
+		t.Fatalf("got %+v, want %+v", got, want)
+	}
+	p, err := PeekClean(v4)
+	if err != nil || p.PrevKey != 77 || p.PrevAlt != 78 || p.AltKey != e.AltKey {
+		t.Fatalf("peek of version 4: %+v %v", p, err)
 	}
 }

@@ -63,6 +63,7 @@ type Anonymizer struct {
 	cfg   Config
 	keyID string
 	mac   hash.Hash
+	prev  hash.Hash // the previous pseudonymization key during a rotation's overlap, or nil
 	emac  hash.Hash // event ids
 	buf   []byte
 	alt   []byte
@@ -93,8 +94,12 @@ func New(cfg Config) (*Anonymizer, error) {
 	}
 	id, key := cfg.Keys.Current()
 	_, ekey := cfg.EventKeys.Current()
-	return &Anonymizer{cfg: cfg, keyID: id, mac: hmac.New(sha256.New, key), emac: hmac.New(sha256.New, ekey),
-		buf: make([]byte, 0, 256), alt: make([]byte, 0, 256)}, nil
+	a := &Anonymizer{cfg: cfg, keyID: id, mac: hmac.New(sha256.New, key), emac: hmac.New(sha256.New, ekey),
+		buf: make([]byte, 0, 256), alt: make([]byte, 0, 256)}
+	if _, prev, ok := cfg.Keys.Previous(); ok {
+		a.prev = hmac.New(sha256.New, prev)
+	}
+	return a, nil
 }
 
 // Apply fills out from ev, which must have passed validation, at point pt.
@@ -120,9 +125,15 @@ func (a *Anonymizer) Apply(ev *schemas.Event, pt *schemas.Point, out *wire.Clean
 		out.AgeBand = wire.BandOf(age)
 	}
 	if id, alt := a.identity(ev); len(id) > 0 {
-		out.SemanticKey = a.semanticKey(id, ev.Type, pt.ID)
+		out.SemanticKey = a.semanticKey(a.mac, id, ev.Type, pt.ID)
 		if len(alt) > 0 {
-			out.AltKey = a.semanticKey(alt, ev.Type, pt.ID)
+			out.AltKey = a.semanticKey(a.mac, alt, ev.Type, pt.ID)
+		}
+		if a.prev != nil { // a rotation's overlap: the fingerprints under the old key too
+			out.PrevKey = a.semanticKey(a.prev, id, ev.Type, pt.ID)
+			if len(alt) > 0 {
+				out.PrevAlt = a.semanticKey(a.prev, alt, ev.Type, pt.ID)
+			}
 		}
 		if pseudonymized {
 			out.PersonPseudonym = a.pseudonym("person", ev.Agency, occurred, id)
@@ -213,12 +224,12 @@ func EventRefs(ring *secrets.KeyRing, agency, eventID string) []string {
 
 // semanticKey fingerprints (person, type, point) with the secret key: it can only match the
 // same person at the same point for the same kind of event, so it links nothing else.
-func (a *Anonymizer) semanticKey(identity []byte, t schemas.EventType, point string) uint64 {
+func (a *Anonymizer) semanticKey(mac hash.Hash, identity []byte, t schemas.EventType, point string) uint64 {
 	a.scr = append(append(a.scr[:0], "semantic\x00"...), identity...)
 	a.scr = append(append(a.scr, 0, byte(t), 0), point...)
-	a.mac.Reset()
-	a.mac.Write(a.scr)
-	sum := a.mac.Sum(a.sum[:0])
+	mac.Reset()
+	mac.Write(a.scr)
+	sum := mac.Sum(a.sum[:0])
 	k := binary.LittleEndian.Uint64(sum[:8])
 	if k == 0 {
 		k = 1 // zero means "no person"

@@ -91,3 +91,23 @@ func mustKey(t *testing.T, spec string) []byte {
 	_, k := ring(t, spec).Current()
 	return k
 }
+
+// During a rotation's overlap (the old key still in the ring before the new current one) a
+// record carries its fingerprints under the old key too, so it matches what was fingerprinted
+// before the rotation; once the old key leaves the ring, it does not.
+func TestRotationOverlapFingerprints(t *testing.T) {
+	t.Parallel()
+	var before, during, after wire.CleanEvent
+	newAnon(t, k1).Apply(adult(), point, &before)
+	newAnon(t, k1+","+k2).Apply(adult(), point, &during)
+	newAnon(t, k2).Apply(adult(), point, &after)
+	if during.SemanticKey == before.SemanticKey || during.SemanticKey != after.SemanticKey {
+		t.Fatal("the new key must fingerprint records from the rotation on")
+	}
+	if during.PrevKey != before.SemanticKey || during.PrevAlt != before.AltKey || before.AltKey == 0 {
+		t.Errorf("overlap: previous fingerprints %x/%x, want the old key's %x/%x", during.PrevKey, during.PrevAlt, before.SemanticKey, before.AltKey)
+	}
+	if after.PrevKey != 0 || before.PrevKey != 0 {
+		t.Error("previous fingerprints outside an overlap")
+	}
+}

@@ -71,6 +71,15 @@ func (s *State) Check(exactKey, semanticKey, altKey uint64, occurredAt int64) Ve
 	if _, ok := s.exact[exactKey]; ok {
 		return ExactDuplicate
 	}
+	return s.CheckSemantic(semanticKey, altKey, occurredAt)
+}
+
+// CheckSemantic judges only the person fingerprints: a record's fingerprints under the
+// previous key during a rotation's overlap have no exact key of their own.
+func (s *State) CheckSemantic(semanticKey, altKey uint64, occurredAt int64) Verdict {
+	if occurredAt < s.newest-int64(s.cfg.Horizon/time.Second) {
+		return BeyondHorizon
+	}
 	tol := int64(s.cfg.Tolerance / time.Second)
 	switch {
 	case within(s.semantic, semanticKey, occurredAt, tol): // same document, or same names without one
@@ -107,6 +116,15 @@ func (s *State) Add(exactKey, semanticKey, altKey uint64, occurredAt int64) {
 	if s.Len() > s.cfg.MaxKeys {
 		s.bound()
 	}
+}
+
+// AddSemantic remembers fingerprints without an exact key (a record's fingerprints under the
+// previous key during a rotation's overlap), so that a record fingerprinted under the old key
+// alone (from an ingest not yet restarted) still matches it.
+func (s *State) AddSemantic(semanticKey, altKey uint64, occurredAt int64) {
+	t := uint32(max(occurredAt, 0))
+	remember(s.semantic, semanticKey, t)
+	remember(s.alt, altKey, t)
 }
 
 func remember(m map[uint64]uint32, key uint64, t uint32) {

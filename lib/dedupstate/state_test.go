@@ -131,3 +131,30 @@ func TestEitherIdentityFormMatches(t *testing.T) {
 		}
 	}
 }
+
+// A rotation's overlap as dedup sees it: a record fingerprinted under the old key only, and
+// its repeat under the new key carrying the old one as previous, are one event, whichever
+// comes first.
+func TestRotationOverlap(t *testing.T) {
+	const oldA, newA, at = 0xA1, 0xA2, 1_700_000_000
+	for _, c := range []struct {
+		name          string
+		first, repeat func(s *State) Verdict
+	}{
+		{"old key first", func(s *State) Verdict { s.Add(1, oldA, 0, at); return Unique }, func(s *State) Verdict {
+			if v := s.Check(2, newA, 0, at+60); v != Unique {
+				return v
+			}
+			return s.CheckSemantic(oldA, 0, at+60)
+		}},
+		{"new key first", func(s *State) Verdict { s.Add(1, newA, 0, at); s.AddSemantic(oldA, 0, at); return Unique }, func(s *State) Verdict {
+			return s.Check(2, oldA, 0, at+60)
+		}},
+	} {
+		s := New(Config{Horizon: 168 * time.Hour, Tolerance: time.Hour, MaxKeys: 1000})
+		c.first(s)
+		if v := c.repeat(s); v != SemanticDuplicate {
+			t.Errorf("%s: the repeat judged %v", c.name, v)
+		}
+	}
+}

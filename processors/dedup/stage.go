@@ -139,7 +139,7 @@ type pendingKeys struct {
 	exact    map[uint64]struct{}
 	semantic map[uint64]int64
 	alt      map[uint64]int64
-	accepted [][4]int64 // exact, semantic, alternate, occurred_at, in order
+	accepted [][6]int64 // exact, semantic, alternate, previous, previous alternate, occurred_at, in order
 }
 
 func (p *partition) replay(m kafka.Message) error {
@@ -151,6 +151,7 @@ func (p *partition) replay(m kafka.Message) error {
 		return nil // not ours to judge here; the window stage reports it
 	}
 	p.state.Add(p.ev.ExactKey, p.ev.SemanticKey, p.ev.AltKey, p.ev.OccurredAt)
+	p.state.AddSemantic(p.ev.PrevKey, p.ev.PrevAlt, p.ev.OccurredAt)
 	p.wm = max(p.wm, p.ev.Watermark)
 	return nil
 }
@@ -193,7 +194,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			semantic++
 			continue
 		}
-		p.pending.add(pk.ExactKey, pk.SemanticKey, pk.AltKey, pk.OccurredAt)
+		p.pending.add(&pk)
 		advance()
 		wire.SetWatermark(msgs[i].Value, wm)
 		stamped = wm
@@ -207,7 +208,8 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		return p.delivered, fmt.Errorf("cannot produce dedup output: %w", err)
 	}
 	for _, a := range p.pending.accepted {
-		p.state.Add(uint64(a[0]), uint64(a[1]), uint64(a[2]), a[3])
+		p.state.Add(uint64(a[0]), uint64(a[1]), uint64(a[2]), a[5])
+		p.state.AddSemantic(uint64(a[3]), uint64(a[4]), a[5])
 	}
 	p.wm = wm
 	if len(msgs) > 0 {
@@ -218,10 +220,22 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 }
 
 func (p *partition) verdict(e *wire.CleanPeek) dedupstate.Verdict {
+	tol := int64(p.s.cfg.State.Tolerance / time.Second)
 	if v := p.state.Check(e.ExactKey, e.SemanticKey, e.AltKey, e.OccurredAt); v != dedupstate.Unique && v != dedupstate.BeyondHorizon {
 		return v
 	}
-	return p.pending.check(e.ExactKey, e.SemanticKey, e.AltKey, e.OccurredAt, int64(p.s.cfg.State.Tolerance/time.Second))
+	if v := p.pending.check(e.ExactKey, e.SemanticKey, e.AltKey, e.OccurredAt, tol); v != dedupstate.Unique {
+		return v
+	}
+	// A rotation's overlap: the record's fingerprints under the previous key match what was
+	// fingerprinted before the rotation.
+	if e.PrevKey == 0 && e.PrevAlt == 0 {
+		return dedupstate.Unique
+	}
+	if v := p.state.CheckSemantic(e.PrevKey, e.PrevAlt, e.OccurredAt); v == dedupstate.SemanticDuplicate {
+		return v
+	}
+	return p.pending.checkSemantic(e.PrevKey, e.PrevAlt, e.OccurredAt, tol)
 }
 
 func (p *partition) count(out, exact, semantic, corrupt int) {
@@ -253,15 +267,19 @@ func (k *pendingKeys) reset() {
 	k.accepted = k.accepted[:0]
 }
 
-func (k *pendingKeys) add(exact, semantic, alt uint64, at int64) {
-	k.exact[exact] = struct{}{}
-	if semantic != 0 {
-		k.semantic[semantic] = max(k.semantic[semantic], at)
+func (k *pendingKeys) add(e *wire.CleanPeek) {
+	k.exact[e.ExactKey] = struct{}{}
+	for _, s := range [2]uint64{e.SemanticKey, e.PrevKey} {
+		if s != 0 {
+			k.semantic[s] = max(k.semantic[s], e.OccurredAt)
+		}
 	}
-	if alt != 0 {
-		k.alt[alt] = max(k.alt[alt], at)
+	for _, a := range [2]uint64{e.AltKey, e.PrevAlt} {
+		if a != 0 {
+			k.alt[a] = max(k.alt[a], e.OccurredAt)
+		}
 	}
-	k.accepted = append(k.accepted, [4]int64{int64(exact), int64(semantic), int64(alt), at})
+	k.accepted = append(k.accepted, [6]int64{int64(e.ExactKey), int64(e.SemanticKey), int64(e.AltKey), int64(e.PrevKey), int64(e.PrevAlt), e.OccurredAt})
 }
 
 // check matches identity forms as dedupstate.State.Check does.
@@ -269,6 +287,11 @@ func (k *pendingKeys) check(exact, semantic, alt uint64, at, tolerance int64) de
 	if _, ok := k.exact[exact]; ok {
 		return dedupstate.ExactDuplicate
 	}
+	return k.checkSemantic(semantic, alt, at, tolerance)
+}
+
+// checkSemantic matches the person fingerprints only.
+func (k *pendingKeys) checkSemantic(semantic, alt uint64, at, tolerance int64) dedupstate.Verdict {
 	near := func(m map[uint64]int64, key uint64) bool {
 		last, ok := m[key]
 		return key != 0 && ok && max(last-at, at-last) <= tolerance
