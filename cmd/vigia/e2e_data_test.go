@@ -193,6 +193,13 @@ func (g *gen) event(ap agencyPoints, at time.Time) (map[string]any, person, stri
 	}
 	p := g.person()
 	rec["person"] = p.json()
+	if p.identity && g.n%5 == 0 {
+		// Free text an agency adds beyond the contract (case notes naming the person): ingest
+		// reads only the contract's fields, so none of it may be found after ingest.
+		note := fmt.Sprintf("CNRYNOTE%06d", g.n)
+		rec["observaciones"] = "entrevista con " + p.given + " " + note
+		g.ds.canaries = append(g.ds.canaries, note)
+	}
 	if p.dest != "" {
 		rec["destination_country"] = p.dest
 	}
