@@ -40,8 +40,9 @@ type Config struct {
 	Store Store
 	// Rule protects every count. Required (disclosure.New).
 	Rule *disclosure.Rule
-	// Interval is the least time between two turns. Default 5s: dashboards refresh every
-	// 30 s or more, and a turn costs a few queries whatever changed.
+	// Interval is the least time between two turns. Default 30s: dashboards refresh every
+	// minute, and a turn recounts the whole weeks and months its changes touch, so during a
+	// backfill a longer interval recounts each of them fewer times.
 	Interval time.Duration
 	// Overlap is how far before the last turn a turn looks again, so a window written by a
 	// process whose clock is behind, or committed while the last turn read, is not missed
@@ -58,7 +59,7 @@ func (c *Config) defaults() error {
 		return errors.New("cannot start the publish stage: Store and Rule are required")
 	}
 	if c.Interval == 0 {
-		c.Interval = 5 * time.Second
+		c.Interval = 30 * time.Second
 	}
 	if c.Overlap == 0 {
 		c.Overlap = 2 * time.Minute

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -53,7 +54,7 @@ type PublishedCell struct {
 // Published through: the version (publication time, ms) of the newest figure, 0 when none.
 func (p Published) Through(ctx context.Context) (time.Time, error) {
 	var v uint64
-	if err := p.Conn.QueryRow(ctx, "SELECT max(version) FROM "+p.public()+".figures").Scan(&v); err != nil {
+	if err := p.Conn.QueryRow(low(ctx), "SELECT max(version) FROM "+p.public()+".figures").Scan(&v); err != nil {
 		return time.Time{}, fmt.Errorf("cannot read how far figures are published: %w", err)
 	}
 	return time.UnixMilli(int64(v)).UTC(), nil
@@ -69,7 +70,7 @@ type WindowKey struct {
 
 // Changed lists the hour and day windows written at or after since.
 func (p Published) Changed(ctx context.Context, since time.Time) ([]WindowKey, error) {
-	rows, err := p.Conn.Query(ctx, `SELECT DISTINCT toString(resolution), window_start, point_id, point_country
+	rows, err := p.Conn.Query(low(ctx), `SELECT DISTINCT toString(resolution), window_start, point_id, point_country
 		FROM `+p.Database+`.windows WHERE computed_at >= ? AND resolution IN ('hour', 'day')`, since.UTC())
 	if err != nil {
 		return nil, fmt.Errorf("cannot list the windows changed since %s: %w", since.Format(time.RFC3339), err)
@@ -117,7 +118,7 @@ func (p Published) CountryDays(ctx context.Context, country string, from, to tim
 }
 
 func (p Published) cells(ctx context.Context, q string, args ...any) ([]Cell, error) {
-	rows, err := p.Conn.Query(ctx, q, args...)
+	rows, err := p.Conn.Query(low(ctx), q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("cannot count the cells to publish: %w", err)
 	}
@@ -139,7 +140,7 @@ func (p Published) WriteFigures(ctx context.Context, cells []PublishedCell, at t
 	if len(cells) == 0 {
 		return nil
 	}
-	b, err := p.Conn.PrepareBatch(ctx, "INSERT INTO "+p.public()+".figures (grain, period_start, point_id, country, type, role, category, minor, nationality, persons, suppressed, k, version, published_at)")
+	b, err := p.Conn.PrepareBatch(low(ctx), "INSERT INTO "+p.public()+".figures (grain, period_start, point_id, country, type, role, category, minor, nationality, persons, suppressed, k, version, published_at)")
 	if err != nil {
 		return fmt.Errorf("cannot publish figures: %w", err)
 	}
@@ -159,7 +160,7 @@ func (p Published) WriteFigures(ctx context.Context, cells []PublishedCell, at t
 // CopyPoints refreshes the published points registry (a hundred rows: every turn, so a
 // registry loaded after the pipeline started is seen within a turn).
 func (p Published) CopyPoints(ctx context.Context) error {
-	err := p.Conn.Exec(ctx, "INSERT INTO "+p.public()+".points SELECT id, name, country, kind, latitude, longitude, loaded_at FROM "+p.Database+".points FINAL")
+	err := p.Conn.Exec(low(ctx), "INSERT INTO "+p.public()+".points SELECT id, name, country, kind, latitude, longitude, loaded_at FROM "+p.Database+".points FINAL")
 	if err != nil {
 		return fmt.Errorf("cannot publish the points registry: %w", err)
 	}
@@ -184,7 +185,7 @@ func (p Published) CopyPublic(ctx context.Context, since, at time.Time) error {
 		{"DLQ summary", "INSERT INTO " + pub + ".dlq_summary SELECT agency, reason, stage, count(), max(received_at), ? FROM " + db + ".dlq_records FINAL GROUP BY agency, reason, stage", []any{at.UTC()}},
 		{"pipeline counters", "INSERT INTO " + pub + ".pipeline_stats SELECT ts, stage, instance, records_in, records_out, records_dlq, lag FROM " + db + ".pipeline_stats WHERE ts >= ?", []any{since.UTC()}},
 	} {
-		if err := p.Conn.Exec(ctx, q.sql, q.args...); err != nil {
+		if err := p.Conn.Exec(low(ctx), q.sql, q.args...); err != nil {
 			return fmt.Errorf("cannot publish the %s: %w", q.what, err)
 		}
 	}
@@ -195,14 +196,14 @@ func (p Published) CopyPublic(ctx context.Context, since, at time.Time) error {
 // turns each count into the figure shown (its value, whether suppressed, and k), keyed by
 // the alert's series and period.
 func (p Published) PublicAlerts(ctx context.Context, since time.Time, protect func(cell string, n float64, minors bool) (uint64, bool, uint8)) (int, error) {
-	rows, err := p.Conn.Query(ctx, `SELECT alert_id, version, toString(state), series, point_id, country, type, role, population, nationality,
+	rows, err := p.Conn.Query(low(ctx), `SELECT alert_id, version, toString(state), series, point_id, country, type, role, population, nationality,
 		toString(resolution), method, toString(severity), period_start, opened_at, changed_at, observed, expected, upper, peak, detected_late, reason
 		FROM `+p.Database+`.alerts FINAL WHERE changed_at >= ?`, since.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("cannot read the alerts to publish: %w", err)
 	}
 	defer rows.Close()
-	b, err := p.Conn.PrepareBatch(ctx, "INSERT INTO "+p.public()+".alerts (alert_id, version, state, point_id, country, type, role, population, nationality, resolution, method, severity, period_start, opened_at, changed_at, observed, observed_suppressed, expected, upper, peak, peak_suppressed, detected_late, reason, k)")
+	b, err := p.Conn.PrepareBatch(low(ctx), "INSERT INTO "+p.public()+".alerts (alert_id, version, state, point_id, country, type, role, population, nationality, resolution, method, severity, period_start, opened_at, changed_at, observed, observed_suppressed, expected, upper, peak, peak_suppressed, detected_late, reason, k)")
 	if err != nil {
 		return 0, fmt.Errorf("cannot publish alerts: %w", err)
 	}
@@ -242,14 +243,14 @@ func (p Published) PublicAlerts(ctx context.Context, since time.Time, protect fu
 // PublicBands copies the judged periods written at or after since, observed protected with
 // the same cell as the alerts of the series.
 func (p Published) PublicBands(ctx context.Context, since time.Time, protect func(cell string, n float64, minors bool) (uint64, bool, uint8)) (int, error) {
-	rows, err := p.Conn.Query(ctx, `SELECT toString(resolution), series, point_id, country, type, role, population, nationality,
+	rows, err := p.Conn.Query(low(ctx), `SELECT toString(resolution), series, point_id, country, type, role, population, nationality,
 		period_start, observed, expected, upper, toString(severity), judged_at
 		FROM `+p.Database+`.surge_bands FINAL WHERE judged_at >= ?`, since.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("cannot read the judged periods to publish: %w", err)
 	}
 	defer rows.Close()
-	b, err := p.Conn.PrepareBatch(ctx, "INSERT INTO "+p.public()+".surge_bands (resolution, point_id, country, type, role, population, nationality, period_start, observed, suppressed, expected, upper, severity, k, judged_at)")
+	b, err := p.Conn.PrepareBatch(low(ctx), "INSERT INTO "+p.public()+".surge_bands (resolution, point_id, country, type, role, population, nationality, period_start, observed, suppressed, expected, upper, severity, k, judged_at)")
 	if err != nil {
 		return 0, fmt.Errorf("cannot publish judged periods: %w", err)
 	}
@@ -277,4 +278,12 @@ func (p Published) PublicBands(ctx context.Context, since time.Time, protect fun
 		return 0, fmt.Errorf("cannot publish judged periods: %w", err)
 	}
 	return n, nil
+}
+
+// low runs the publish stage's queries on one thread at a lower priority than the other
+// stages' (ClickHouse's `priority`: a higher number waits while lower ones run): upkeep of
+// the published layer recounts whole months of windows, and on a small machine it took the
+// CPU the detector needed (a replay's detector fell minutes behind in a CI run).
+func low(ctx context.Context) context.Context {
+	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"max_threads": 1, "priority": 10}))
 }
