@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/pipeline"
+	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )
 
 // demoView is the demo's live terminal view: events per second per stage, the DLQ by reason,
@@ -254,11 +255,13 @@ func (v *demoView) finish(ctx context.Context, res replayResult) error {
 Where the results are (ClickHouse database %[1]s on %[2]s):
   clickhouse-client --port %[3]s --query "SELECT toDate(period_start) AS day, point_id, country, role, population, nationality, toString(state) AS state, round(observed) AS observed, round(expected) AS expected FROM %[1]s.alerts FINAL ORDER BY changed_at"
   clickhouse-client --port %[3]s --query "SELECT toDate(window_start) AS day, point_id, sum(persons) FROM %[1]s.windows FINAL WHERE resolution = 'day' GROUP BY day, point_id ORDER BY day"
-  bin/vigia dashboards sql --database %[1]s          # every dashboard panel's query, ready to run
-Dashboards: with Docker, docker compose up shows them at http://localhost:3000 (on the compose
-pipeline's own data); on a Grafana of yours: bin/vigia dashboards push --database %[1]s --url URL --token TOKEN.
+  clickhouse-client --port %[3]s --query "SELECT toString(grain) AS grain, count(), sum(suppressed) FROM %[4]s.figures FINAL GROUP BY grain"   # the published, protected figures
+  bin/vigia dashboards sql --database %[4]s          # every dashboard panel's query, ready to run
+Dashboards read only the published database %[4]s: with Docker, docker compose up shows them at
+http://localhost:3000 (on the compose pipeline's own data); on a Grafana of yours:
+bin/vigia dashboards push --database %[4]s --url URL --token TOKEN.
 The services keep running for these queries: make services-down stops them.
-`, db, v.cfg.ClickHouse.Addr[0], host[len(host)-1])
+`, db, v.cfg.ClickHouse.Addr[0], host[len(host)-1], chsink.PublicDatabase(db))
 	if len(errs) > 0 {
 		return fmt.Errorf("demo check failed: %s", strings.Join(errs, "; "))
 	}
