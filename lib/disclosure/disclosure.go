@@ -21,7 +21,9 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
+	"math"
 	"strconv"
+	"time"
 )
 
 // Defaults of the observatory's rule.
@@ -121,4 +123,21 @@ func FromSecret(secret []byte) (Rule, error) {
 	m := hmac.New(sha256.New, secret)
 	m.Write([]byte("vigia disclosure rounding v1"))
 	return New(m.Sum(nil))
+}
+
+// A surge series' counts are cells too. The published alerts and bands and the ministries'
+// messages name them the same way, so a dashboard and a message show one figure.
+
+// SeriesCell names a series' count for one period.
+func SeriesCell(series string, period time.Time) []byte {
+	return []byte(series + "|" + period.UTC().Format(time.RFC3339))
+}
+
+// PeakCell names an alert's peak count.
+func PeakCell(series, alertID string) []byte { return []byte(series + "|peak|" + alertID) }
+
+// Series protects a detector's count (a float) of a series of population ("all",
+// "minors", "unaccompanied"): children's series have the children's k.
+func (r Rule) Series(cell []byte, n float64, population string) Figure {
+	return r.Protect(cell, uint64(math.Round(max(n, 0))), population != "" && population != "all")
 }

@@ -3,6 +3,7 @@ package disclosure
 import (
 	"fmt"
 	"testing"
+	"time"
 )
 
 func rule(t *testing.T) Rule {
@@ -100,5 +101,29 @@ func BenchmarkProtect(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		_ = r.Protect(cell, uint64(i%1000+5), false)
+	}
+}
+
+// A series' count has the children's k for the children's populations, and one cell name
+// for its period, whoever shows it (published alerts and bands, ministries' messages).
+func TestSeries(t *testing.T) {
+	r := rule(t)
+	at := time.Date(2026, 11, 3, 6, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		pop  string
+		n    float64
+		k    uint64
+		supp bool
+	}{{"all", 7.4, 5, false}, {"minors", 7.4, 10, true}, {"unaccompanied", 12, 10, false}, {"", 3, 5, true}, {"all", -1, 5, false}} {
+		f := r.Series(SeriesCell("day|pan-lajas-blancas|", at), c.n, c.pop)
+		if f.K != c.k || f.Suppressed != c.supp || f.Value%f.K != 0 {
+			t.Errorf("%s %v: %+v, want k %d, suppressed %v", c.pop, c.n, f, c.k, c.supp)
+		}
+	}
+	if string(SeriesCell("s", at.In(time.FixedZone("", -6*3600)))) != string(SeriesCell("s", at)) {
+		t.Error("a period's cell depends on the time zone it is written in")
+	}
+	if string(PeakCell("s", "a1")) == string(SeriesCell("s", at)) {
+		t.Error("an alert's peak and a period's count share a cell")
 	}
 }

@@ -30,8 +30,8 @@ type Store interface {
 	WriteFigures(ctx context.Context, cells []chsink.PublishedCell, at time.Time) error
 	CopyPublic(ctx context.Context, since, at time.Time) error
 	CopyPoints(ctx context.Context) error
-	PublicAlerts(ctx context.Context, since time.Time, protect func(cell string, n float64, minors bool) (uint64, bool, uint8)) (int, error)
-	PublicBands(ctx context.Context, since time.Time, protect func(cell string, n float64, minors bool) (uint64, bool, uint8)) (int, error)
+	PublicAlerts(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error)
+	PublicBands(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error)
 }
 
 // Config of the publish stage.
@@ -135,14 +135,10 @@ func (p *partition) Turn(ctx context.Context, now time.Time) error {
 	if err := st.WriteFigures(ctx, out, now); err != nil {
 		return err
 	}
-	protect := func(cell string, n float64, minors bool) (uint64, bool, uint8) {
-		f := rule.Protect([]byte(cell), uint64(n+0.5), minors)
-		return f.Value, f.Suppressed, uint8(f.K)
-	}
-	if _, err := st.PublicAlerts(ctx, p.since, protect); err != nil {
+	if _, err := st.PublicAlerts(ctx, p.since, *rule); err != nil {
 		return err
 	}
-	if _, err := st.PublicBands(ctx, p.since, protect); err != nil {
+	if _, err := st.PublicBands(ctx, p.since, *rule); err != nil {
 		return err
 	}
 	if err := st.CopyPoints(ctx); err != nil {

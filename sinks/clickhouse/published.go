@@ -9,6 +9,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/vigia-observatory/vigia/lib/disclosure"
 )
 
 // Published reads what changed in the internal database and writes the published layer
@@ -192,10 +193,9 @@ func (p Published) CopyPublic(ctx context.Context, since, at time.Time) error {
 	return nil
 }
 
-// PublicAlerts copies the alerts changed at or after since to the published layer; protect
-// turns each count into the figure shown (its value, whether suppressed, and k), keyed by
-// the alert's series and period.
-func (p Published) PublicAlerts(ctx context.Context, since time.Time, protect func(cell string, n float64, minors bool) (uint64, bool, uint8)) (int, error) {
+// PublicAlerts copies the alerts changed at or after since to the published layer, their
+// counts protected by rule as their series' cells (disclosure.SeriesCell, PeakCell).
+func (p Published) PublicAlerts(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error) {
 	rows, err := p.Conn.Query(low(ctx), `SELECT alert_id, version, toString(state), series, point_id, country, type, role, population, nationality,
 		toString(resolution), method, toString(severity), period_start, opened_at, changed_at, observed, expected, upper, peak, detected_late, reason
 		FROM `+p.Database+`.alerts FINAL WHERE changed_at >= ?`, since.UTC())
@@ -208,7 +208,7 @@ func (p Published) PublicAlerts(ctx context.Context, since time.Time, protect fu
 		return 0, fmt.Errorf("cannot publish alerts: %w", err)
 	}
 	n := 0
-	for rows.Next() {
+	for ; rows.Next(); n++ {
 		var id, state, series, point, country, typ, role, pop, nat, res, method, sev, reason string
 		var version uint32
 		var period, opened, changed time.Time
@@ -218,31 +218,19 @@ func (p Published) PublicAlerts(ctx context.Context, since time.Time, protect fu
 			&period, &opened, &changed, &observed, &expected, &upper, &peak, &late, &reason); err != nil {
 			return 0, fmt.Errorf("cannot read an alert to publish: %w", err)
 		}
-		minors := pop != "all"
-		cell := series + "|" + period.UTC().Format(time.RFC3339)
-		ov, os, k := protect(cell, observed, minors)
-		pv, ps, _ := protect(series+"|peak|"+id, peak, minors)
+		o := rule.Series(disclosure.SeriesCell(series, period), observed, pop)
+		pk := rule.Series(disclosure.PeakCell(series, id), peak, pop)
 		if err := b.Append(id, version, state, point, country, typ, role, pop, nat, res, method, sev, period, opened, changed,
-			ov, b2u(os), math.Round(expected), math.Round(upper), pv, b2u(ps), late, reason, k); err != nil {
+			o.Value, b2u(o.Suppressed), math.Round(expected), math.Round(upper), pk.Value, b2u(pk.Suppressed), late, reason, uint8(o.K)); err != nil {
 			return 0, fmt.Errorf("cannot publish alerts: %w", err)
 		}
-		n++
 	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("cannot read the alerts to publish: %w", err)
-	}
-	if n == 0 {
-		return 0, b.Abort()
-	}
-	if err := b.Send(); err != nil {
-		return 0, fmt.Errorf("cannot publish alerts: %w", err)
-	}
-	return n, nil
+	return n, finish(rows, b, n, "alerts")
 }
 
 // PublicBands copies the judged periods written at or after since, observed protected with
 // the same cell as the alerts of the series.
-func (p Published) PublicBands(ctx context.Context, since time.Time, protect func(cell string, n float64, minors bool) (uint64, bool, uint8)) (int, error) {
+func (p Published) PublicBands(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error) {
 	rows, err := p.Conn.Query(low(ctx), `SELECT toString(resolution), series, point_id, country, type, role, population, nationality,
 		period_start, observed, expected, upper, toString(severity), judged_at
 		FROM `+p.Database+`.surge_bands FINAL WHERE judged_at >= ?`, since.UTC())
@@ -255,29 +243,33 @@ func (p Published) PublicBands(ctx context.Context, since time.Time, protect fun
 		return 0, fmt.Errorf("cannot publish judged periods: %w", err)
 	}
 	n := 0
-	for rows.Next() {
+	for ; rows.Next(); n++ {
 		var res, series, point, country, typ, role, pop, nat, sev string
 		var period, judged time.Time
 		var observed, expected, upper float64
 		if err := rows.Scan(&res, &series, &point, &country, &typ, &role, &pop, &nat, &period, &observed, &expected, &upper, &sev, &judged); err != nil {
 			return 0, fmt.Errorf("cannot read a judged period to publish: %w", err)
 		}
-		v, s, k := protect(series+"|"+period.UTC().Format(time.RFC3339), observed, pop != "all")
-		if err := b.Append(res, point, country, typ, role, pop, nat, period, v, b2u(s), math.Round(expected), math.Round(upper), sev, k, judged); err != nil {
+		o := rule.Series(disclosure.SeriesCell(series, period), observed, pop)
+		if err := b.Append(res, point, country, typ, role, pop, nat, period, o.Value, b2u(o.Suppressed), math.Round(expected), math.Round(upper), sev, uint8(o.K), judged); err != nil {
 			return 0, fmt.Errorf("cannot publish judged periods: %w", err)
 		}
-		n++
 	}
+	return n, finish(rows, b, n, "judged periods")
+}
+
+// finish sends the batch copied from rows (n rows; none: the batch is dropped).
+func finish(rows driver.Rows, b driver.Batch, n int, what string) error {
 	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("cannot read the judged periods to publish: %w", err)
+		return fmt.Errorf("cannot read the %s to publish: %w", what, err)
 	}
 	if n == 0 {
-		return 0, b.Abort()
+		return b.Abort()
 	}
 	if err := b.Send(); err != nil {
-		return 0, fmt.Errorf("cannot publish judged periods: %w", err)
+		return fmt.Errorf("cannot publish the %s: %w", what, err)
 	}
-	return n, nil
+	return nil
 }
 
 // low runs the publish stage's queries on one thread at a lower priority than the other

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/vigia-observatory/vigia/lib/disclosure"
 	"github.com/vigia-observatory/vigia/schemas"
@@ -33,9 +32,8 @@ type Message struct {
 // (so a ministry's message and the dashboard agree), the factor recomputed from them, and
 // the model's expected count and threshold in whole persons.
 func (m Message) Protected(r disclosure.Rule) Message {
-	minors := m.Population != "" && m.Population != "all"
-	o := r.Protect([]byte(m.Series+"|"+m.PeriodStart.UTC().Format(time.RFC3339)), uint64(math.Round(m.Observed)), minors)
-	p := r.Protect([]byte(m.Series+"|peak|"+m.AlertID), uint64(math.Round(m.Peak)), minors)
+	o := r.Series(disclosure.SeriesCell(m.Series, m.PeriodStart), m.Observed, m.Population)
+	p := r.Series(disclosure.PeakCell(m.Series, m.AlertID), m.Peak, m.Population)
 	m.Observed, m.Peak = float64(o.Value), float64(p.Value)
 	m.ObservedText, m.PeakText, m.K = o.Text(), p.Text(), int(o.K)
 	m.Expected, m.Upper, m.Factor = math.Round(m.Expected), math.Round(m.Upper), 0
