@@ -36,13 +36,9 @@ gives. It exits 1 when it found any.`,
 			if err != nil {
 				return fmt.Errorf("--to %q: use a date like 2026-02-01", to)
 			}
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Hour)
 			defer cancel()
-			conn, err := chsink.Open(ctx, cfg.ClickHouse)
+			cfg, conn, err := g.clickhouse(ctx, false)
 			if err != nil {
 				return err
 			}

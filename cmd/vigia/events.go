@@ -11,7 +11,6 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/secrets"
 	"github.com/vigia-observatory/vigia/lib/anonymize"
-	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )
 
 func newEventsCmd(g *globals) *cobra.Command {
@@ -32,13 +31,9 @@ event: point, type, time (to the minute), count and demography. The id itself is
 			if err != nil {
 				return err
 			}
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
-			conn, err := chsink.Open(ctx, cfg.ClickHouse)
+			cfg, conn, err := g.clickhouse(ctx, false)
 			if err != nil {
 				return err
 			}

@@ -18,14 +18,9 @@ func newMigrateCmd(g *globals) *cobra.Command {
 		Short: "Create or upgrade the ClickHouse schema and load the points registry (safe to repeat)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			// DDL: as the migrating user (vigia_migrate where make services made the users).
-			conn, err := chsink.Open(ctx, cfg.ClickHouse.ForMigrations())
+			cfg, conn, err := g.clickhouse(ctx, true)
 			if err != nil {
 				return err
 			}

@@ -23,13 +23,9 @@ kept. It connects as the migration user (dropping needs DDL rights); run it dail
 systemd timer, or the compose service's schedule). Without --apply it only prints what would go.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 10*time.Minute)
 			defer cancel()
-			conn, err := chsink.Open(ctx, cfg.ClickHouse.ForMigrations())
+			cfg, conn, err := g.clickhouse(ctx, true)
 			if err != nil {
 				return err
 			}

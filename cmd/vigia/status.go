@@ -25,13 +25,9 @@ agencies that report there and the time up to which all of them have sent their 
 the last local day that is complete for every one of them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := g.config()
-			if err != nil {
-				return err
-			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Minute)
 			defer cancel()
-			conn, err := chsink.Open(ctx, cfg.ClickHouse)
+			cfg, conn, err := g.clickhouse(ctx, false)
 			if err != nil {
 				return err
 			}
