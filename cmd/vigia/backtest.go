@@ -30,7 +30,9 @@ judged alone), runs the same detector code as the live pipeline at the given res
 method, and prints every judged period: observed, expected, the upper bound and alarm at the
 warning level, and severity (none, watch, warning, alert; below --min-count none). With
 --resolution week or month --poisson-floor=false --min-count 0, C1, C2 and C3 give exactly
-R's surveillance::earsC verdicts.
+R's surveillance::earsC verdicts. CUSUM is the change-point method: a negative binomial
+CUSUM whose reference is frozen when a run begins (see vigia evaluate for how each method
+does on the region's documented surges).
 The defaults are the live pipeline's: at day and hour, C2 over 28 periods with the Poisson
 floor and levels 0.001 / 0.00001 / 0.000001 (watch / warning / alert); at week and month,
 which are not judged live, C2 at R's levels (0.01 / 0.001 / 0.0001) with the floor. t is written per resolution: hour 2023-08-14T09,
@@ -40,11 +42,11 @@ period in order.`,
 		RunE: func(cmd *cobra.Command, args []string) error { return backtest(cmd.OutOrStdout(), args[0], o) },
 	}
 	cmd.Flags().StringVar(&o.resolution, "resolution", "month", "period of the series: hour, day, week or month")
-	cmd.Flags().StringVar(&o.method, "method", surge.DefaultDetector().Method, "detector: C1, C2, C3 (EARS, as R's surveillance::earsC), seasonal (quasi-Poisson on the same season of past cycles) or EWMA")
+	cmd.Flags().StringVar(&o.method, "method", surge.DefaultDetector().Method, "detector: C1, C2, C3 (EARS, as R's surveillance::earsC), seasonal (quasi-Poisson on the same season of past cycles), EWMA, CUSUM (negative binomial, the reference frozen at the onset) or noufaily (improved Farrington, CUSUM until three cycles of history)")
 	cmd.Flags().IntVar(&o.baseline, "baseline", 0, "reference periods of C1, C2, C3 and EWMA (default: 28 for day and hour, as live; 7 for week and month, as R)")
 	cmd.Flags().BoolVar(&o.poissonFloor, "poisson-floor", surge.DefaultDetector().PoissonFloor, "keep the EARS standard deviation at least sqrt(mean); --poisson-floor=false gives R's exact EARS")
 	cmd.Flags().StringVar(&o.format, "format", "text", "output: text, csv (t,observed,expected,upper,alarm,severity) or json")
-	cmd.Flags().Float64Var(&o.minCount, "min-count", 5, "least observed count that can raise a severity level")
+	cmd.Flags().Float64Var(&o.minCount, "min-count", -1, "least observed count that can raise a severity level (default: 50 at month, 12 at week, 5 at day and hour; 0: any count, as R)")
 	return cmd
 }
 
@@ -70,6 +72,12 @@ func backtest(w io.Writer, path string, o backtestOpts) error {
 		d = surge.LiveDetector() // exactly what the live pipeline judges these windows with
 	}
 	d.Method, d.Frequency, d.MinCount, d.PoissonFloor = o.method, frequency[res], o.minCount, o.poissonFloor
+	switch {
+	case o.minCount < 0:
+		d.MinCount = surge.MinCountFor(res)
+	case o.minCount == 0:
+		d.MinCount = -1 // any count
+	}
 	if o.baseline > 0 {
 		d.Baseline = o.baseline
 	}

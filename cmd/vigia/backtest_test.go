@@ -48,7 +48,7 @@ func TestBacktestErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"backtest", "--resolution", "fortnight", gap}, "must be hour, day, week or month"},
-		{[]string{"backtest", "--method", "C9", "../../lib/surge/testdata/series/darien_transit.csv"}, "must be one of C1, C2, C3, seasonal, EWMA"},
+		{[]string{"backtest", "--method", "C9", "../../lib/surge/testdata/series/darien_transit.csv"}, "must be one of C1, C2, C3, seasonal, EWMA, CUSUM, noufaily"},
 		{[]string{"backtest", "--format", "xml", gap}, "must be text, csv or json"},
 		{[]string{"backtest", gap}, "line 4: t 2023-04 follows 2023-02"},
 		{[]string{"backtest", "missing.csv"}, "cannot open missing.csv"},

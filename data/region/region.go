@@ -6,5 +6,5 @@ import "embed"
 
 // FS holds the CSV files by their base names (irreg_darien_nat.csv, ...).
 //
-//go:embed *.csv
+//go:embed irreg_*.csv
 var FS embed.FS

@@ -23,6 +23,12 @@ type Seasonal struct {
 	Window int
 	// Alpha is the one-sided error rate of the bound. Default 0.01.
 	Alpha float64
+	// Noufaily applies the improvements of Noufaily et al. (2013): past outbreaks are
+	// down-weighted only from an Anscombe residual of 2.58 (not 1, which down-weights
+	// ordinary months too and narrows the band), and the bound is the negative binomial
+	// quantile of the fitted mean and dispersion instead of the 2/3-power normal one, which is
+	// too low for the overdispersed counts of migration. Off in Farrington's original.
+	Noufaily bool
 }
 
 func (s Seasonal) withDefaults() (Seasonal, error) {
@@ -93,8 +99,17 @@ func (s Seasonal) at(y []float64, t int, alpha float64) Period {
 			}
 		}
 	}
-	mu0, tau := fitPredict(xs, ys)
+	reweight := 1.0
+	if s.Noufaily {
+		reweight = 2.58
+	}
+	mu0, tau, phi := fitPredict(xs, ys, reweight)
 	p := Period{Index: t, Observed: y[t], Expected: mu0}
+	if s.Noufaily {
+		p.Upper = qnbinom(1-alpha, mu0, phi)
+		p.Alarm = p.Observed > p.Upper
+		return p
+	}
 	z := qnorm(1 - alpha)
 	p.Upper = math.Pow(math.Pow(mu0, 2.0/3)+z*math.Sqrt(tau), 1.5)
 	if mu0 == 0 {
@@ -104,9 +119,10 @@ func (s Seasonal) at(y []float64, t int, alpha float64) Period {
 	return p
 }
 
-// fitPredict fits the quasi-Poisson model and returns the prediction at x = 0 and the
-// variance of the 2/3-power of the count there.
-func fitPredict(xs, ys []float64) (mu0, tau float64) {
+// fitPredict fits the quasi-Poisson model, down-weighting reference periods whose Anscombe
+// residual is above reweight, and returns the prediction at x = 0, the variance of the
+// 2/3-power of the count there and the dispersion.
+func fitPredict(xs, ys []float64, reweight float64) (mu0, tau, phi float64) {
 	n := float64(len(ys))
 	w := ones(len(ys))
 	fit := func(trend bool) glm { return poissonIRLS(xs, ys, w, trend) }
@@ -120,12 +136,12 @@ func fitPredict(xs, ys []float64) (mu0, tau float64) {
 		m = fit(false)
 	}
 	// Down-weight past outbreaks (Anscombe residuals above 1), then refit once.
-	phi := m.phi(xs, ys, w)
+	phi = m.phi(xs, ys, w)
 	sum := 0.0
 	for i := range ys {
 		mu := m.mu(xs[i])
 		r := 1.5 * (math.Pow(ys[i], 2.0/3)*math.Pow(mu, -1.0/6) - math.Sqrt(mu)) / math.Sqrt(phi)
-		if r > 1 {
+		if r > reweight {
 			w[i] = 1 / (r * r)
 		}
 		sum += w[i]
@@ -141,7 +157,7 @@ func fitPredict(xs, ys []float64) (mu0, tau float64) {
 	if math.IsNaN(tau) || math.IsInf(tau, 0) {
 		tau = 0
 	}
-	return mu0, tau
+	return mu0, tau, phi
 }
 
 // glm is log(mu) = a + b*x fitted by iteratively reweighted least squares.
