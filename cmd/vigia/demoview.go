@@ -29,19 +29,21 @@ type demoView struct {
 	prev   map[string]float64
 	prevAt time.Time
 	seen   map[string]bool
-	fired  []string // alert lines, newest last
-	rates  map[string]float64
-	dlq    map[string]float64
-	open   []string
-	reach  string // the event time the pipeline has reached
-	shown  time.Time
+	// incidents are the incidents of the alerts seen.
+	incidents map[string]bool
+	fired     []string // alert lines, newest last
+	rates     map[string]float64
+	dlq       map[string]float64
+	open      []string
+	reach     string // the event time the pipeline has reached
+	shown     time.Time
 	// until is the last day the detector can judge (the replay's last day is never closed:
 	// no later event moves the watermark past it).
 	until string
 }
 
 func newDemoView(cfg config.Config, conn driver.Conn, out io.Writer, quiet bool) *demoView {
-	return &demoView{cfg: cfg, conn: conn, out: out, quiet: quiet, prev: map[string]float64{}, seen: map[string]bool{}}
+	return &demoView{cfg: cfg, conn: conn, out: out, quiet: quiet, prev: map[string]float64{}, seen: map[string]bool{}, incidents: map[string]bool{}}
 }
 
 // run refreshes every second until the replay is done and everything it published is
@@ -98,7 +100,7 @@ func (v *demoView) refresh(ctx context.Context) {
 		v.reach = reach.Format(time.DateOnly)
 	}
 	rows, err := v.conn.Query(ctx, `SELECT alert_id, version, toString(state), toString(severity), point_id, country, role, type,
-		population, nationality, toString(toDate(period_start)), observed, expected, factor
+		population, nationality, toString(toDate(period_start)), observed, expected, factor, kind, incident_id
 		FROM `+db+`.alerts FINAL ORDER BY changed_at, period_start, alert_id, version`)
 	if err != nil {
 		return
@@ -107,12 +109,13 @@ func (v *demoView) refresh(ctx context.Context) {
 	latest := map[string]string{}
 	var order []string
 	for rows.Next() {
-		var id, state, sev, point, country, role, typ, pop, nat, day string
+		var id, state, sev, point, country, role, typ, pop, nat, day, kind, incident string
 		var version uint32
 		var obs, exp, factor float64
-		if rows.Scan(&id, &version, &state, &sev, &point, &country, &role, &typ, &pop, &nat, &day, &obs, &exp, &factor) != nil {
+		if rows.Scan(&id, &version, &state, &sev, &point, &country, &role, &typ, &pop, &nat, &day, &obs, &exp, &factor, &kind, &incident) != nil {
 			continue
 		}
+		v.incidents[incident] = true
 		where := country
 		if point != "" {
 			where = point + " (" + country + ")"
@@ -120,6 +123,9 @@ func (v *demoView) refresh(ctx context.Context) {
 		what := pop
 		if nat != "" {
 			what += " " + nat
+		}
+		if kind != "" {
+			what = "new " + kind + " " + nat
 		}
 		line := fmt.Sprintf("%-8s %-7s %s  %s, %s %s %s: %.0f vs %.0f expected (x%.1f)", strings.ToUpper(state), sev, day, where, role, typ, what, obs, exp, factor)
 		key := fmt.Sprintf("%s-v%d", id, version)
@@ -248,7 +254,7 @@ func (v *demoView) finish(ctx context.Context, res replayResult) error {
 	if len(v.seen) == 0 {
 		errs = append(errs, "no alert fired")
 	} else {
-		fmt.Fprintf(v.out, "%d alert changes, %d alerts still open\n", len(v.seen), len(v.open))
+		fmt.Fprintf(v.out, "%d alert changes in %d incidents, %d alerts still open\n", len(v.seen), len(v.incidents), len(v.open))
 	}
 	host := strings.Split(v.cfg.ClickHouse.Addr[0], ":")
 	fmt.Fprintf(v.out, `

@@ -101,15 +101,15 @@ func TestRevisedSurge(t *testing.T) {
 	e.publish(feed)
 	db := e.cfg.ClickHouse.Database
 	day := func(d int) string { return revDay0.AddDate(0, 0, d).UTC().Format("2006-01-02 15:04:05") }
-	e.waitFor("the live alert at Paso Canoas", "SELECT count() FROM "+db+".alerts WHERE point_id = 'pan-paso-canoas' AND population = 'all' AND state = 'opened'", 1, 3*time.Minute)
-	e.waitFor("day 44 judged", "SELECT count() FROM "+db+".surge_bands WHERE point_id = 'pan-lajas-blancas' AND population = 'all' AND period_start = toDateTime('"+day(revJudged)+"', 'UTC')", 1, 3*time.Minute)
+	e.waitFor("the live alert at Paso Canoas", "SELECT count() FROM "+db+".alerts WHERE point_id = 'pan-paso-canoas' AND population = 'all' AND nationality = '' AND state = 'opened'", 1, 3*time.Minute)
+	e.waitFor("day 44 judged", "SELECT count() FROM "+db+".surge_bands WHERE point_id = 'pan-lajas-blancas' AND population = 'all' AND nationality = '' AND period_start = toDateTime('"+day(revJudged)+"', 'UTC')", 1, 3*time.Minute)
 
 	late := revRecords("pa-senafront", "pan-paso-canoas", 200, 0, revLiveFrom, "backlog")
 	late = append(late, revRecords("pa-senafront", "pan-lajas-blancas", 1500, revCaravanDay, revCaravanDay+1, "paper")...)
 	rand.New(rand.NewPCG(9, 9)).Shuffle(len(late), func(i, j int) { late[i], late[j] = late[j], late[i] })
 	e.publish(late)
-	e.waitFor("the surge found late", "SELECT count() FROM "+db+".alerts WHERE point_id = 'pan-lajas-blancas' AND population = 'all' AND detected_late = 1 AND state = 'opened'", 1, 3*time.Minute)
-	e.waitFor("the surge revised away", "SELECT count() FROM "+db+".alerts WHERE point_id = 'pan-paso-canoas' AND population = 'all' AND reason = 'revised'", 1, 3*time.Minute)
+	e.waitFor("the surge found late", "SELECT count() FROM "+db+".alerts WHERE point_id = 'pan-lajas-blancas' AND population = 'all' AND nationality = '' AND detected_late = 1 AND state = 'opened'", 1, 3*time.Minute)
+	e.waitFor("the surge revised away", "SELECT count() FROM "+db+".alerts WHERE point_id = 'pan-paso-canoas' AND population = 'all' AND nationality = '' AND reason = 'revised'", 1, 3*time.Minute)
 
 	// A busy machine can make a live judgment on partial data (a raw partition idle for
 	// pipeline.idle_timeout stops holding the watermark back); revisions then correct it. The
@@ -167,8 +167,14 @@ func (e *e2e) checkRevisedDeliveries(all, live *hook, wantAll, wantLive int) {
 	points := func(h *hook) []string {
 		var out []string
 		for _, m := range h.messages() {
-			if m.PointID != "" && m.Population == "all" {
-				out = append(out, fmt.Sprintf("%s v%d late=%v", m.AlertID, m.Version, m.DetectedLate))
+			if m.Incident == nil {
+				e.t.Errorf("a message without its incident: %+v", m)
+				continue
+			}
+			for _, c := range m.Incident.Changes {
+				if c.PointID != "" && c.Population == "all" {
+					out = append(out, fmt.Sprintf("%s v%d late=%v", c.AlertID, c.Version, c.DetectedLate))
+				}
 			}
 		}
 		return out
@@ -188,8 +194,10 @@ func (e *e2e) checkRevisedDeliveries(all, live *hook, wantAll, wantLive int) {
 		}
 	}
 	for _, m := range live.messages() {
-		if m.DetectedLate {
-			e.t.Errorf("the route with retrospective: false got a late change: %s v%d", m.AlertID, m.Version)
+		for _, c := range m.Incident.Changes {
+			if c.DetectedLate {
+				e.t.Errorf("the route with retrospective: false got a late change: %s v%d", c.AlertID, c.Version)
+			}
 		}
 	}
 	if got := points(live); len(got) != wantLive {

@@ -150,7 +150,7 @@ func TestSurgeAlerts(t *testing.T) {
 	surgeLifecycle := func() error {
 		changes, point = e.alertChanges(), nil
 		for _, c := range changes {
-			if c.PointID == "pan-lajas-blancas" && c.Population == "all" && (len(point) == 0 || c.AlertID == point[0].AlertID) {
+			if c.PointID == "pan-lajas-blancas" && c.Population == "all" && c.Nationality == "" && (len(point) == 0 || c.AlertID == point[0].AlertID) {
 				point = append(point, c)
 			}
 		}
@@ -174,6 +174,8 @@ func TestSurgeAlerts(t *testing.T) {
 	}
 	for _, c := range changes {
 		switch {
+		case c.Kind != "":
+			t.Errorf("a new corridor where every nationality keeps its share: %s %s", c.Series, c.State)
 		case c.PointID != "" && (c.PointID != "pan-lajas-blancas" || c.Population != "all"):
 			t.Errorf("alert at a stable point: %s %s on %s (observed %v, expected %.0f, upper %.0f)", c.Series, c.State, c.PeriodStart, c.Observed, c.Expected, c.Upper)
 		case c.PointID == "" && c.Country != "PAN":
@@ -187,28 +189,53 @@ func TestSurgeAlerts(t *testing.T) {
 }
 
 func (e *e2e) alertsQuery(point, population, state string) string {
-	q := "SELECT count() FROM " + e.cfg.ClickHouse.Database + ".alerts FINAL WHERE point_id = '" + point + "' AND population = '" + population + "'"
+	q := "SELECT count() FROM " + e.cfg.ClickHouse.Database + ".alerts FINAL WHERE point_id = '" + point + "' AND population = '" + population + "' AND nationality = '' AND kind = ''"
 	if state != "" {
 		q += " AND state = '" + state + "'"
 	}
 	return q
 }
 
-// alertChanges reads vigia.alerts, checks every record against the published JSON Schema,
-// and checks the alerts table holds the same changes.
+// alertChanges reads vigia.alerts, checks every record against its published JSON Schema
+// (alert or incident), and checks the alerts table holds the same alert changes.
 func (e *e2e) alertChanges() []schemas.AlertChange {
+	out, _ := e.alertsTopic()
+	return out
+}
+
+// alertsTopic is every alert change and incident change of vigia.alerts, checked.
+func (e *e2e) alertsTopic() ([]schemas.AlertChange, []schemas.IncidentChange) {
 	e.t.Helper()
+	const base = "https://vigia-observatory.github.io/schemas/"
 	c := jsonschema.NewCompiler()
-	doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(schemas.AlertV1Schema))
-	_ = c.AddResource("alert.json", doc)
-	sch, err := c.Compile("alert.json")
+	for name, b := range map[string][]byte{"alert.v1.schema.json": schemas.AlertV1Schema, "incident.v1.schema.json": schemas.IncidentV1Schema} {
+		doc, _ := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+		_ = c.AddResource(base+name, doc)
+	}
+	alertSch, err := c.Compile(base + "alert.v1.schema.json")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	incSch, err := c.Compile(base + "incident.v1.schema.json")
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	var out []schemas.AlertChange
+	var incs []schemas.IncidentChange
 	for _, m := range e.readTopic(e.cfg.Kafka.TopicPrefix + ".alerts") {
 		v, _ := jsonschema.UnmarshalJSON(bytes.NewReader(m.Value))
-		if err := sch.Validate(v); err != nil {
+		if bytes.Contains(m.Value, []byte(`"schema":"`+schemas.IncidentSchemaName+`"`)) {
+			if err := incSch.Validate(v); err != nil {
+				e.t.Errorf("vigia.alerts record does not match incident.v1.schema.json: %v\n%s", err, m.Value)
+			}
+			var ic schemas.IncidentChange
+			if err := json.Unmarshal(m.Value, &ic); err != nil || string(m.Key) != ic.IncidentID {
+				e.t.Errorf("record key %q, incident %q: %v", m.Key, ic.IncidentID, err)
+			}
+			incs = append(incs, ic)
+			continue
+		}
+		if err := alertSch.Validate(v); err != nil {
 			e.t.Errorf("vigia.alerts record does not match alert.v1.schema.json: %v\n%s", err, m.Value)
 		}
 		var a schemas.AlertChange
@@ -224,26 +251,43 @@ func (e *e2e) alertChanges() []schemas.AlertChange {
 	distinct := map[string]bool{}
 	for _, a := range out {
 		distinct[fmt.Sprintf("%s-v%d", a.AlertID, a.Version)] = true
+		if a.IncidentID == "" {
+			e.t.Errorf("alert change %s v%d without an incident", a.AlertID, a.Version)
+		}
 	}
 	if int(stored) != len(distinct) || len(distinct) != len(out) {
 		e.t.Errorf("vigia.alerts has %d records (%d distinct changes), the alerts table %d", len(out), len(distinct), stored)
 	}
-	return out
+	inIncident := map[string]int{}
+	for _, ic := range incs {
+		for _, a := range ic.Changes {
+			inIncident[fmt.Sprintf("%s-v%d", a.AlertID, a.Version)]++
+		}
+	}
+	for k := range distinct {
+		if inIncident[k] == 0 {
+			e.t.Errorf("alert change %s is in no incident change", k)
+		}
+	}
+	return out, incs
 }
 
-// checkAlertDeliveries: every PAN change reached the webhook once, signed, and the SMTP
-// server holds the transit ones; nothing else was sent.
+// checkAlertDeliveries: every PAN incident change reached the webhook once, signed, with
+// every PAN alert change in one message's breakdown, and the SMTP server holds them; nothing
+// else was sent.
 func (e *e2e) checkAlertDeliveries(h *hook, mail *testenv.SMTPServer, changes []schemas.AlertChange) {
 	e.t.Helper()
+	_, incs := e.alertsTopic()
 	var want []string
-	for _, c := range changes {
-		if c.Country == "PAN" {
-			want = append(want, fmt.Sprintf("%s-v%d", c.AlertID, c.Version))
+	seen := map[string]bool{}
+	for _, ic := range incs {
+		if key := "incident-" + ic.IncidentID + "-" + ic.Change; ic.Country == "PAN" && !seen[key] {
+			want, seen[key] = append(want, key), true
 		}
 	}
 	testenv.Eventually(e.t, 30*time.Second, func() error {
 		if n := len(h.messages()); n < len(want) {
-			return fmt.Errorf("the webhook received %d of %d changes", n, len(want))
+			return fmt.Errorf("the webhook received %d of %d incident changes", n, len(want))
 		}
 		return nil
 	})
@@ -260,9 +304,19 @@ func (e *e2e) checkAlertDeliveries(h *hook, mail *testenv.SMTPServer, changes []
 	if len(h.got) != len(want) {
 		e.t.Errorf("webhook got %d messages, want %d", len(h.got), len(want))
 	}
+	delivered := map[string]int{}
 	for _, m := range h.got {
-		if m.TextES == "" || m.TextEN == "" || !strings.Contains(m.Dashboard, "/d/vigia-") {
-			e.t.Errorf("message without texts or dashboard link: %+v", m)
+		if m.TextES == "" || m.TextEN == "" || !strings.Contains(m.Dashboard, "/d/vigia-") || m.Incident == nil {
+			e.t.Errorf("message without texts, dashboard link or incident: %+v", m)
+			continue
+		}
+		for _, c := range m.Incident.Changes {
+			delivered[fmt.Sprintf("%s-v%d", c.AlertID, c.Version)]++
+		}
+	}
+	for _, c := range changes {
+		if k := fmt.Sprintf("%s-v%d", c.AlertID, c.Version); c.Country == "PAN" && delivered[k] != 1 {
+			e.t.Errorf("PAN change %s is in %d delivered messages, want 1", k, delivered[k])
 		}
 	}
 	msgs, rcpt := mail.Messages()

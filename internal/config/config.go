@@ -41,7 +41,8 @@ type Config struct {
 type Surge struct {
 	// Resolutions judged live: day and/or hour. Default [day].
 	Resolutions []string `yaml:"resolutions" env:"RESOLUTIONS" envSeparator:","`
-	// Method of series no class matches: C1, C2, C3, seasonal or EWMA. Default C2.
+	// Method of series no class matches: C1, C2, C3, seasonal, EWMA, CUSUM or noufaily.
+	// Default C2.
 	Method string `yaml:"method" env:"METHOD"`
 	// MinCount is the least count that can raise a severity level. Default 5.
 	MinCount float64 `yaml:"min_count" env:"MIN_COUNT"`
@@ -52,8 +53,15 @@ type Surge struct {
 	Levels []float64 `yaml:"levels" env:"LEVELS" envSeparator:","`
 	// ResolveAfter is the number of quiet periods that resolve an alert. Default 2.
 	ResolveAfter int `yaml:"resolve_after" env:"RESOLVE_AFTER"`
-	// TopNationalities get their own series per country, type and role. Default 5.
-	TopNationalities int `yaml:"top_nationalities" env:"TOP_NATIONALITIES"`
+	// Hysteresis places an alert's resolve line between the level before the surge (0) and
+	// the bound that opened it (1): the alert stays open while the flow is above it.
+	// Default 0.5.
+	Hysteresis float64 `yaml:"hysteresis" env:"HYSTERESIS"`
+	// NationalityMinCount is the least count over a period's baseline for a nationality to be
+	// judged as its own series at a point or in a country. Default 50.
+	NationalityMinCount float64 `yaml:"nationality_min_count" env:"NATIONALITY_MIN_COUNT"`
+	// Corridor raises "new corridor" alerts.
+	Corridor SurgeCorridor `yaml:"corridor" envPrefix:"CORRIDOR_"`
 	// Classes choose a method and thresholds for some series; the first match wins.
 	Classes []SurgeClass `yaml:"classes"`
 	// RoutesFile maps alerts to ministries (see sinks/notifier.RoutesFile). Default none: alerts
@@ -70,7 +78,7 @@ type SurgeClass struct {
 	Population string `yaml:"population"` // all, minors, unaccompanied
 	Role       string `yaml:"role"`
 	Type       string `yaml:"type"`
-	Method     string `yaml:"method"` // C1, C2, C3, seasonal, EWMA
+	Method     string `yaml:"method"` // C1, C2, C3, seasonal, EWMA, CUSUM, noufaily
 	// Levels are the one-sided error rates of watch, warning and alert. Default surge.levels.
 	Levels []float64 `yaml:"levels"`
 	// Baseline is the reference periods. Default surge.baseline.
@@ -354,7 +362,8 @@ func Default() Config {
 		Validation: Validation{MaxCount: 10000, MaxClockSkew: 15 * time.Minute},
 		Metrics:    Metrics{Listen: "127.0.0.1:9464"},
 		Surge: Surge{Resolutions: []string{"day"}, Method: "C2", MinCount: 5, Baseline: 28, Levels: []float64{0.001, 0.00001, 0.000001},
-			ResolveAfter: 2, TopNationalities: 5,
+			ResolveAfter: 2, Hysteresis: 0.5, NationalityMinCount: 50,
+			Corridor:     SurgeCorridor{RareShare: 0.02, Share: 0.10, MinCount: 20},
 			DashboardURL: "http://localhost:3000"},
 		Pipeline: Pipeline{
 			Shutdown: 30 * time.Second, BatchSize: 2000, BatchWait: 100 * time.Millisecond,

@@ -4,9 +4,22 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/vigia-observatory/vigia/lib/surge"
 )
+
+// SurgeCorridor configures the "new corridor" alerts: a nationality that was under RareShare
+// of a point's flow over the baseline and reaches Share of a period's flow, with at least
+// MinCount persons.
+type SurgeCorridor struct {
+	// RareShare: default 0.02.
+	RareShare float64 `yaml:"rare_share" env:"RARE_SHARE"`
+	// Share: default 0.10.
+	Share float64 `yaml:"share" env:"SHARE"`
+	// MinCount: default 20.
+	MinCount float64 `yaml:"min_count" env:"MIN_COUNT"`
+}
 
 // Detector is the detector a class configures; unset fields take the surge section's.
 func (c SurgeClass) Detector(s Surge) surge.Detector {
@@ -48,7 +61,7 @@ func (s *Surge) validate(bad badFunc) {
 		bad("surge.resolutions", "must list day, hour or both")
 	}
 	if !slices.Contains(surge.Methods, s.Method) {
-		bad("surge.method", "%q must be one of C1, C2, C3, seasonal, EWMA", s.Method)
+		bad("surge.method", "%q must be one of %s", s.Method, strings.Join(surge.Methods, ", "))
 	}
 	if s.MinCount < 0 {
 		bad("surge.min_count", "%v must not be negative", s.MinCount)
@@ -60,14 +73,22 @@ func (s *Surge) validate(bad badFunc) {
 	} else if _, err := s.Detector().First(); err != nil {
 		bad("surge.levels", "%v", err)
 	}
-	positive(bad, "surge.top_nationalities", s.TopNationalities, 1, 100)
+	if !(s.Hysteresis > 0 && s.Hysteresis <= 1) {
+		bad("surge.hysteresis", "%v must be in (0, 1]: 0.5 puts the resolve line halfway between the level before a surge and the bound that opened it", s.Hysteresis)
+	}
+	if s.NationalityMinCount < 1 {
+		bad("surge.nationality_min_count", "%v must be 1 or more (persons over a baseline)", s.NationalityMinCount)
+	}
+	if c := s.Corridor; !(0 < c.RareShare && c.RareShare < c.Share && c.Share <= 1) || c.MinCount < 1 {
+		bad("surge.corridor", "0 < rare_share (%v) < share (%v) <= 1 and min_count (%v) >= 1 must hold", c.RareShare, c.Share, c.MinCount)
+	}
 	if u, err := url.Parse(s.DashboardURL); s.DashboardURL != "" && (err != nil || u.Scheme == "" || u.Host == "") {
 		bad("surge.dashboard_url", "%q must be an absolute URL such as http://localhost:3000", s.DashboardURL)
 	}
 	for i, c := range s.Classes {
 		key := fmt.Sprintf("surge.classes[%d] (%s)", i, c.Name)
 		if c.Method != "" && !slices.Contains(surge.Methods, c.Method) {
-			bad(key+".method", "%q must be one of C1, C2, C3, seasonal, EWMA", c.Method)
+			bad(key+".method", "%q must be one of %s", c.Method, strings.Join(surge.Methods, ", "))
 			continue
 		}
 		if len(c.Levels) != 0 && len(c.Levels) != 3 {

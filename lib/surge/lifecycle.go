@@ -3,6 +3,8 @@ package surge
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"math"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,11 +19,20 @@ type SeriesKey struct {
 	Role        string
 	Population  string // all | minors | unaccompanied
 	Nationality string
+	Kind        string // "" for a count series, KindCorridor for a new-corridor series
 }
 
-// String is the series' stable name, e.g. "month|hnd-corinto|HND|crossing|transit|all|".
+// KindCorridor is the Kind of a new-corridor series: a nationality's share of a point's flow.
+const KindCorridor = "corridor"
+
+// String is the series' stable name, e.g. "month|hnd-corinto|HND|crossing|transit|all|", with
+// "|corridor" after it for a new-corridor series.
 func (k SeriesKey) String() string {
-	return strings.Join([]string{string(k.Resolution), k.PointID, k.Country, k.Type, k.Role, k.Population, k.Nationality}, "|")
+	s := strings.Join([]string{string(k.Resolution), k.PointID, k.Country, k.Type, k.Role, k.Population, k.Nationality}, "|")
+	if k.Kind != "" {
+		s += "|" + k.Kind
+	}
+	return s
 }
 
 // State of an alert.
@@ -34,7 +45,10 @@ const (
 )
 
 // Alert is one surge of one series, from opening to resolution. Each change is a new
-// Version of the same ID; ministries are told once per change.
+// Version of the same ID; ministries are told once per change. Expected and Upper are those
+// of the opening period in every version: the level before the surge and the bound it
+// crossed, frozen at the onset, which is what the surge is measured against until it ends
+// (a detector's own baseline catches up with a sustained surge within weeks).
 type Alert struct {
 	ID          string
 	Series      SeriesKey
@@ -51,8 +65,11 @@ type Alert struct {
 	// retrospective alert); Reason says why an alert resolved: ReasonQuiet or ReasonRevised.
 	Late   bool
 	Reason string
-	quiet  int       // consecutive periods without any severity
-	seen   time.Time // the newest period observed: older or equal ones are replays
+	// Incident is the incident the alert belongs to (set by the detect stage).
+	Incident string
+	quiet    int       // consecutive quiet periods
+	seen     time.Time // the newest period observed: older or equal ones are replays
+	recent   []float64 // the counts of the periods since the last with a severity (at most Window)
 }
 
 // Why an alert resolved.
@@ -72,19 +89,60 @@ func (a *Alert) Factor() float64 {
 // Tracker keeps the open alerts of many series and turns verdicts into lifecycle changes,
 // never a flood: one change when a surge opens, one per new peak or higher severity, one
 // when it resolves.
+//
+// An alert opens when a period alarms and stays open while the flow stays materially above
+// the level before the surge. A period is quiet when it has no severity and the mean of the
+// n periods since the last one with a severity (at most Window) is within the noise of that
+// level: at or below Expected + Hysteresis x (Upper - Expected) / sqrt(n), Expected and Upper
+// being the opening period's (the level before the surge and the single-period bound that
+// opened the alert; a mean of n periods varies sqrt(n) times less). So a sustained surge is
+// one alert with updates however fast the detector's own baseline catches up with it; a
+// day-of-week low, or a month that dips but stays above the old level, does not resolve it;
+// a short surge resolves two quiet periods after it ends.
 type Tracker struct {
-	// ResolveAfter is how many consecutive periods without any severity resolve an alert
-	// (hysteresis). Default 2.
+	// ResolveAfter is how many consecutive quiet periods resolve an alert. Default 2.
 	ResolveAfter int
-	open         map[string]*Alert // by series
+	// Hysteresis places the resolve line between the level before the surge (0) and the
+	// bound that opened the alert (1), for a single period. Default 0.5.
+	Hysteresis float64
+	// Window is the most periods whose mean is compared with the resolve line. Default 7.
+	Window int
+	open   map[string]*Alert // by series
 }
 
-// NewTracker returns a tracker with no open alert.
+// NewTracker returns a tracker with no open alert, the default hysteresis and window, and
+// resolveAfter (0: the default).
 func NewTracker(resolveAfter int) *Tracker {
 	if resolveAfter <= 0 {
 		resolveAfter = 2
 	}
-	return &Tracker{ResolveAfter: resolveAfter, open: map[string]*Alert{}}
+	return &Tracker{ResolveAfter: resolveAfter, Hysteresis: 0.5, Window: 7, open: map[string]*Alert{}}
+}
+
+// ResolveLine is the mean of n periods at or below which a's flow is back near its level
+// before the surge.
+func (tr *Tracker) ResolveLine(a *Alert, n int) float64 {
+	if math.IsNaN(a.Upper) || a.Upper < a.Expected || n < 1 {
+		return a.Expected
+	}
+	return a.Expected + tr.Hysteresis*(a.Upper-a.Expected)/math.Sqrt(float64(n))
+}
+
+// quiet records the count of a period of open alert a and reports whether the period is
+// quiet.
+func (tr *Tracker) quiet(a *Alert, v Verdict) bool {
+	if v.Severity != SeverityNone {
+		a.recent = a.recent[:0]
+		return false
+	}
+	if a.recent = append(a.recent, v.Observed); len(a.recent) > tr.Window {
+		a.recent = a.recent[1:]
+	}
+	var sum float64
+	for _, n := range a.recent {
+		sum += n
+	}
+	return sum/float64(len(a.recent)) <= tr.ResolveLine(a, len(a.recent))
 }
 
 // Restore reopens alerts that were open before a restart (their latest versions), so a
@@ -107,6 +165,7 @@ func (tr *Tracker) Put(k SeriesKey, a *Alert) {
 		return
 	}
 	c := *a
+	c.recent = slices.Clone(a.recent)
 	tr.open[k.String()] = &c
 }
 
@@ -124,8 +183,7 @@ func (tr *Tracker) Open() []Alert {
 
 // Observe takes the verdict of the period starting at period for series k and returns the
 // alert change it causes, or nil. An alert opens at warning or above and stays open while
-// periods keep any severity (watch included): hysteresis, so a surge hovering at the
-// threshold is one alert, not a string of them.
+// periods keep any severity (watch included) or stay above its resolve line.
 func (tr *Tracker) Observe(k SeriesKey, period time.Time, v Verdict) *Alert {
 	name := k.String()
 	a := tr.open[name]
@@ -144,7 +202,7 @@ func (tr *Tracker) Observe(k SeriesKey, period time.Time, v Verdict) *Alert {
 		return nil // a period already judged (a replay): no second message, no second count
 	}
 	a.seen = period
-	if v.Severity == SeverityNone {
+	if tr.quiet(a, v) {
 		a.quiet++
 		if a.quiet < tr.ResolveAfter {
 			return nil
@@ -164,8 +222,7 @@ func (tr *Tracker) Observe(k SeriesKey, period time.Time, v Verdict) *Alert {
 
 func (tr *Tracker) change(a *Alert, s State, period time.Time, v Verdict) *Alert {
 	a.Version++
-	a.State, a.PeriodStart = s, period
-	a.Observed, a.Expected, a.Upper = v.Observed, v.Expected, v.Upper
+	a.State, a.PeriodStart, a.Observed = s, period, v.Observed
 	c := *a
 	return &c
 }

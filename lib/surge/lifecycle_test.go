@@ -85,3 +85,50 @@ func TestReplayedQuietPeriodDoesNotResolve(t *testing.T) {
 		t.Fatalf("second quiet day: %+v", c)
 	}
 }
+
+// A sustained surge stays one alert while the detector's baseline catches up with it: the
+// verdicts lose their severity (the rolling expected rises to the new level), but the flow
+// stays above the resolve line of the level before the surge; it resolves only once the
+// week's flow is back near that level. Expected and Upper stay those of the onset.
+func TestSustainedSurgeIsOneAlert(t *testing.T) {
+	t.Parallel()
+	rolling := func(obs, expected float64, s Severity) Verdict {
+		return Verdict{Period: Period{Observed: obs, Expected: expected, Upper: expected * 1.2, Alarm: s >= SeverityWarning}, Severity: s}
+	}
+	for _, tc := range []struct {
+		name   string
+		tail   []float64 // counts after the onset (420 before it, bound 504 then)
+		closes int       // the tail period that resolves it, -1 for none
+	}{
+		// The Honduras minors case of 2023: 725 against a baseline that has caught up.
+		{"high", []float64{700, 725, 710, 730, 725, 720, 725}, -1},
+		{"dip between the line and the bound", []float64{700, 480, 470, 700, 490, 480}, -1},
+		// Back near the earlier level: once the week's mean is (the bound's margin over
+		// sqrt(7) above 420: 436), for two periods.
+		{"back near the earlier level", []float64{700, 725, 425, 425, 425, 425, 425, 425, 425, 425, 425}, 9},
+		{"a month just above the old level", []float64{700, 725, 460, 455, 470, 450, 465, 460, 455, 470, 450, 465}, -1},
+		{"one low period is not the end", []float64{700, 430, 725, 430, 720}, -1},
+	} {
+		tr := NewTracker(2)
+		open := tr.Observe(key, day(0), rolling(600, 420, SeverityAlert))
+		if open == nil {
+			t.Fatalf("%s: not opened", tc.name)
+		}
+		closes := -1
+		for i, obs := range tc.tail {
+			c := tr.Observe(key, day(i+1), rolling(obs, obs*0.98, SeverityNone))
+			if c == nil {
+				continue
+			}
+			if c.ID != open.ID || c.Expected != 420 || c.Upper != 504 {
+				t.Errorf("%s: day %d changed the alert's reference: %+v", tc.name, i+1, c)
+			}
+			if c.State == Resolved {
+				closes = i
+			}
+		}
+		if closes != tc.closes {
+			t.Errorf("%s: resolved at tail period %d, want %d", tc.name, closes, tc.closes)
+		}
+	}
+}

@@ -19,9 +19,14 @@ type Replay struct {
 	verdicts map[int64]Verdict // by period start, for the figures of a surge revised away
 }
 
-// NewReplay starts the replay of series k.
-func NewReplay(k SeriesKey, resolveAfter int) *Replay {
-	return &Replay{k: k, tr: NewTracker(resolveAfter), first: map[string]Alert{}, last: map[string]Alert{}, verdicts: map[int64]Verdict{}}
+// NewReplay starts the replay of series k with a lifecycle of the live tracker's settings
+// (hysteresis 0: the default).
+func NewReplay(k SeriesKey, resolveAfter int, hysteresis float64) *Replay {
+	tr := NewTracker(resolveAfter)
+	if hysteresis > 0 {
+		tr.Hysteresis = hysteresis
+	}
+	return &Replay{k: k, tr: tr, first: map[string]Alert{}, last: map[string]Alert{}, verdicts: map[int64]Verdict{}}
 }
 
 // IsOpen reports whether the replayed lifecycle has an alert open.
@@ -79,14 +84,14 @@ func (r *Replay) Diff(prior []Alert) (changes []Alert, open *Alert) {
 			continue
 		}
 		c := l
-		c.Version, c.Late, c.OpenedAt = p.Version+1, true, p.OpenedAt
+		c.Version, c.Late, c.OpenedAt, c.Incident = p.Version+1, true, p.OpenedAt, p.Incident
 		if c.State, c.Reason = Updated, ""; !nowOpen {
 			c.State, c.Reason = Resolved, ReasonQuiet
 		} else if o := r.tr.open[r.k.String()]; o != nil && o.ID == id {
 			// Still open (or open again): say where it stands at the newest period judged, not
 			// at its last change, which may be the day it first opened.
 			if v, ok := r.verdicts[o.seen.Unix()]; ok {
-				c.PeriodStart, c.Observed, c.Expected, c.Upper = o.seen, v.Observed, v.Expected, v.Upper
+				c.PeriodStart, c.Observed = o.seen, v.Observed
 			}
 		}
 		changes = append(changes, c)
@@ -100,7 +105,7 @@ func (r *Replay) Diff(prior []Alert) (changes []Alert, open *Alert) {
 		}
 		c := p
 		c.Version, c.State, c.Reason, c.Late, c.PeriodStart = p.Version+1, Resolved, ReasonRevised, true, p.OpenedAt
-		if v, ok := r.verdicts[p.OpenedAt.Unix()]; ok {
+		if v, ok := r.verdicts[p.OpenedAt.Unix()]; ok { // the revised figures of its onset
 			c.Observed, c.Expected, c.Upper = v.Observed, v.Expected, v.Upper
 		}
 		changes = append(changes, c)

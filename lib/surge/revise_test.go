@@ -31,7 +31,7 @@ func live(steps []step) []Alert {
 }
 
 func replay(steps []step) *Replay {
-	r := NewReplay(key, 2)
+	r := NewReplay(key, 2, 0)
 	for i, s := range steps {
 		r.Observe(day(i), v(s.obs, s.sev))
 	}

@@ -44,10 +44,15 @@ type Config struct {
 	RevisionQuiet time.Duration
 	// ResolveAfter is the number of quiet periods that resolve an alert. Default 2.
 	ResolveAfter int
-	// TopNationalities is how many nationalities per country, type and role are judged as
-	// series of their own: the largest over each period's baseline (and any with an open
-	// alert). Default 5.
-	TopNationalities int
+	// Hysteresis places an alert's resolve line between the level before the surge (0) and
+	// the bound that opened it (1): see surge.Tracker. Default 0.5.
+	Hysteresis float64
+	// NationalityMinCount is the least count a nationality must have over a period's
+	// baseline, at a point or in a country, to be judged as a series of its own there (one
+	// with an alert open always is). Default 50.
+	NationalityMinCount float64
+	// Corridor configures the new-corridor alerts.
+	Corridor Corridor
 	// Source reads window counts and open alerts. Required.
 	Source Source
 	// Zone is a point's time zone; CountryZones every zone of a country's points. Required.
@@ -95,8 +100,11 @@ func (c *Config) defaults() error {
 	if c.ResolveAfter <= 0 {
 		c.ResolveAfter = 2
 	}
-	if c.TopNationalities <= 0 {
-		c.TopNationalities = 5
+	if c.Hysteresis <= 0 {
+		c.Hysteresis = 0.5
+	}
+	if c.NationalityMinCount <= 0 {
+		c.NationalityMinCount = 50
 	}
 	if c.PointName == nil {
 		c.PointName = func(id string) string { return id }
@@ -105,6 +113,10 @@ func (c *Config) defaults() error {
 		c.Now = time.Now
 	}
 	var errs []error
+	errs = append(errs, c.Corridor.defaults())
+	if c.Hysteresis > 1 {
+		errs = append(errs, fmt.Errorf("detect: hysteresis %v must be in (0, 1]", c.Hysteresis))
+	}
 	for _, r := range c.Resolutions {
 		if r != surge.Hourly && r != surge.Daily {
 			errs = append(errs, fmt.Errorf("detect: resolution %q: live detection runs on hour or day windows", r))

@@ -111,12 +111,11 @@ func (j *judge) advanceRes(ctx context.Context, res surge.Resolution, prev, wm i
 	return out, nil
 }
 
-// frame is what judging needs over a span of periods: the series built from the totals,
-// the nationality groups and each point's and country's first period.
+// frame is what judging needs over a span of periods: the series built from the totals and
+// each point's and country's first period.
 type frame struct {
 	res    surge.Resolution
 	set    seriesSet
-	groups map[natKey][]surge.SeriesKey
 	firsts map[string]int64
 }
 
@@ -129,11 +128,11 @@ func (j *judge) frame(ctx context.Context, res surge.Resolution, seen []surge.Se
 		return nil, err
 	}
 	set := buildSeries(res, totals, j.cfg.Zone, keep)
-	return &frame{res: res, set: set, groups: set.nationalities(), firsts: j.firstIndexes(res, seen)}, nil
+	return &frame{res: res, set: set, firsts: j.firstIndexes(res, seen)}, nil
 }
 
 // verdict judges period i of series k, or says it is not judged: too little observed
-// history for a baseline, or a nationality neither among the largest nor with an alert open.
+// history for a baseline, or a nationality without the volume nor an alert open.
 func (j *judge) verdict(f *frame, k surge.SeriesKey, i int64, open bool) (surge.Verdict, bool, error) {
 	first, ok := f.firsts[k.PointID+"|"+k.Country]
 	if !ok {
@@ -144,7 +143,11 @@ func (j *judge) verdict(f *frame, k surge.SeriesKey, i int64, open bool) (surge.
 	if i-int64(need) < first {
 		return surge.Verdict{}, false, nil
 	}
-	if k.Nationality != "" && !open && !f.set.topNationality(k, f.groups[natKey{k.Country, k.Type, k.Role}], i, need, j.cfg.TopNationalities) {
+	if k.Kind == surge.KindCorridor {
+		v, ok := j.corridor(f, k, i, need)
+		return v, ok, nil
+	}
+	if k.Nationality != "" && !open && !f.set.enough(k, i, need, j.cfg.NationalityMinCount) {
 		return surge.Verdict{}, false, nil
 	}
 	c := f.set[k]
@@ -255,7 +258,7 @@ func (j *judge) change(a *surge.Alert, end time.Time) schemas.AlertChange {
 		Country: k.Country, Role: k.Role, Type: k.Type, Population: k.Population, Nationality: k.Nationality,
 		Resolution: string(k.Resolution), PeriodStart: a.PeriodStart.UTC(), PeriodEnd: end, OpenedAt: a.OpenedAt.UTC(),
 		ChangedAt: j.cfg.Now().UTC().Truncate(time.Second), Observed: a.Observed, Expected: a.Expected, Upper: a.Upper,
-		Factor: a.Factor(), Peak: a.Peak, DetectedLate: a.Late, Reason: a.Reason}
+		Factor: a.Factor(), Peak: a.Peak, DetectedLate: a.Late, Reason: a.Reason, Kind: k.Kind, IncidentID: a.Incident}
 	if j.cfg.Dashboard != nil {
 		c.Dashboard = j.cfg.Dashboard(c)
 	}
@@ -264,5 +267,8 @@ func (j *judge) change(a *surge.Alert, end time.Time) schemas.AlertChange {
 
 // method names the detector that judges series k, for bands and changes.
 func (j *judge) method(k surge.SeriesKey) string {
+	if k.Kind == surge.KindCorridor {
+		return surge.KindCorridor
+	}
 	return cmp.Or(j.cfg.detector(k).Method, surge.DefaultDetector().Method)
 }

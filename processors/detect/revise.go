@@ -92,7 +92,7 @@ func (j *judge) replay(f *frame, k surge.SeriesKey, z *time.Location, p, last in
 			prior = append(prior, a)
 		}
 	}
-	r := surge.NewReplay(k, j.cfg.ResolveAfter)
+	r := surge.NewReplay(k, j.cfg.ResolveAfter, j.cfg.Hysteresis)
 	for i := s; i <= last; i++ {
 		v, ok, err := j.verdict(f, k, i, r.IsOpen())
 		if err != nil {

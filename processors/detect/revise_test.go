@@ -35,10 +35,11 @@ func revise(t *testing.T, j *judge, src *memSource, point string, from, judged i
 	return cs
 }
 
+// pointChanges are the changes of the point's series of all persons (not its nationalities').
 func pointChanges(cs []schemas.AlertChange, point string) []schemas.AlertChange {
 	var out []schemas.AlertChange
 	for _, c := range cs {
-		if c.PointID == point && c.Population == "all" {
+		if c.PointID == point && c.Population == "all" && c.Nationality == "" {
 			out = append(out, c)
 		}
 	}

@@ -1,7 +1,6 @@
 package detect
 
 import (
-	"cmp"
 	"time"
 
 	"github.com/vigia-observatory/vigia/lib/surge"
@@ -11,9 +10,9 @@ import (
 type counts map[int64]float64
 
 // seriesSet is every monitored series built from totals: point x type x role and
-// country x type x role, each for all persons, minors and unaccompanied minors, and
-// country x type x role x nationality (judged only for the largest nationalities, see
-// topNationality).
+// country x type x role, each for all persons, minors and unaccompanied minors; point and
+// country x type x role x nationality (judged when the nationality has the volume, see
+// enough); and a new-corridor series per point and nationality.
 type seriesSet map[surge.SeriesKey]counts
 
 // buildSeries sums totals into series; zone gives each point's time zone (daily periods are
@@ -41,7 +40,12 @@ func buildSeries(res surge.Resolution, totals []surge.Total, zone func(string) *
 			add(k, i, pop.n)
 		}
 		if t.Nationality != "" {
-			add(surge.SeriesKey{Resolution: res, Country: t.Country, Type: t.Type, Role: t.Role, Population: "all", Nationality: t.Nationality}, i, t.Persons)
+			k := surge.SeriesKey{Resolution: res, PointID: t.PointID, Country: t.Country, Type: t.Type, Role: t.Role, Population: "all", Nationality: t.Nationality}
+			add(k, i, t.Persons)
+			k.Kind = surge.KindCorridor
+			add(k, i, t.Persons)
+			k.PointID, k.Kind = "", ""
+			add(k, i, t.Persons)
 		}
 	}
 	for _, k := range keep {
@@ -52,43 +56,14 @@ func buildSeries(res surge.Resolution, totals []surge.Total, zone func(string) *
 	return set
 }
 
-type natKey struct{ country, typ, role string }
-
-// nationalities groups the nationality series by country, type and role.
-func (s seriesSet) nationalities() map[natKey][]surge.SeriesKey {
-	out := map[natKey][]surge.SeriesKey{}
-	for k := range s {
-		if k.Nationality != "" {
-			g := natKey{k.Country, k.Type, k.Role}
-			out[g] = append(out[g], k)
-		}
+// enough reports whether series k counted at least min over the baseline of period i
+// (periods i-need .. i-1): a nationality is judged as its own series once it has the volume
+// at the point or in the country, whichever its rank, so a corridor growing from a few
+// persons is watched as soon as it matters.
+func (s seriesSet) enough(k surge.SeriesKey, i int64, need int, min float64) bool {
+	var sum float64
+	for p := i - int64(need); p < i; p++ {
+		sum += s[k][p]
 	}
-	return out
-}
-
-// topNationality reports whether k is among the n largest nationalities of its group over
-// the baseline of period i (periods i-need .. i-1; ties by code): decided per period from the
-// baseline alone, so a judgment does not depend on how many periods are judged at once.
-func (s seriesSet) topNationality(k surge.SeriesKey, group []surge.SeriesKey, i int64, need, n int) bool {
-	sum := func(k surge.SeriesKey) float64 {
-		var t float64
-		for p := i - int64(need); p < i; p++ {
-			t += s[k][p]
-		}
-		return t
-	}
-	mine := sum(k)
-	if mine == 0 {
-		return false
-	}
-	above := 0
-	for _, o := range group {
-		if o == k {
-			continue
-		}
-		if v := sum(o); v > mine || v == mine && cmp.Compare(o.Nationality, k.Nationality) < 0 {
-			above++
-		}
-	}
-	return above < n
+	return sum >= min && sum > 0
 }

@@ -51,8 +51,10 @@ type partition struct {
 	clock  clock
 	judged int64 // the watermark judged through; -1 when never
 	judge  judge
-	stale  bool // a judgment failed half-way: the tracker is reloaded from storage
-	next   int64
+	// incidents groups the alert changes of each judgment into incidents.
+	incidents *incidents
+	stale     bool // a judgment failed half-way: the tracker and incidents are reloaded from storage
+	next      int64
 	// revisions not judged again yet, by key: the store stage recounted windows of periods
 	// that may have been judged. Each is deleted with a tombstone once judged again.
 	revisions map[string]wire.Revision
@@ -68,8 +70,12 @@ func (p *partition) restore(ctx context.Context) error {
 		return err
 	}
 	tr := surge.NewTracker(p.s.cfg.ResolveAfter)
+	tr.Hysteresis = p.s.cfg.Hysteresis
 	tr.Restore(open)
 	p.judge = judge{cfg: &p.s.cfg, tracker: tr}
+	p.incidents = restoreIncidents(open, func(a *surge.Alert) schemas.AlertChange {
+		return p.judge.change(a, a.PeriodStart.Add(span(a.Series.Resolution)))
+	})
 	p.stale = false
 	return nil
 }
@@ -177,7 +183,7 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 		return fmt.Errorf("cannot judge periods up to %s: %w", time.Unix(wm, 0).UTC().Format(time.RFC3339), err)
 	}
 	if len(changes) > 0 {
-		if err := p.publish(ctx, changes); err != nil {
+		if err := p.publish(ctx, changes, p.incidents.assign(changes, cfg.Now())); err != nil {
 			return fmt.Errorf("cannot publish %d alert changes: %w", len(changes), err)
 		}
 		for _, c := range changes {
@@ -212,19 +218,32 @@ func (p *partition) run(ctx context.Context, wm int64) error {
 	return nil
 }
 
-// publish writes the changes to vigia.alerts (keyed by alert, so one alert's versions stay in
-// order) and to the alerts table, and returns once both hold them.
-func (p *partition) publish(ctx context.Context, cs []schemas.AlertChange) error {
+// publish writes the alert changes (keyed by alert, so one alert's versions stay in order)
+// and what they did to their incidents (keyed by incident) to vigia.alerts, and the alert
+// changes to the alerts table, and returns once both hold them.
+func (p *partition) publish(ctx context.Context, cs []schemas.AlertChange, incs []schemas.IncidentChange) error {
 	cfg := &p.s.cfg
-	msgs := make([]kafka.Message, len(cs))
-	for i, c := range cs {
-		b, err := json.Marshal(c)
+	msgs := make([]kafka.Message, 0, len(cs)+len(incs))
+	add := func(key string, v any) error {
+		b, err := json.Marshal(v)
 		if err != nil {
-			return fmt.Errorf("cannot encode alert %s: %w", c.AlertID, err)
+			return fmt.Errorf("cannot encode %s: %w", key, err)
 		}
-		msgs[i] = kafka.Message{Topic: cfg.Topics.Alerts(), Key: []byte(c.AlertID), Value: b}
+		m := kafka.Message{Topic: cfg.Topics.Alerts(), Key: []byte(key), Value: b}
 		if cfg.Sign != nil {
-			msgs[i].Headers = cfg.Sign(msgs[i].Topic, msgs[i].Key, msgs[i].Value)
+			m.Headers = cfg.Sign(m.Topic, m.Key, m.Value)
+		}
+		msgs = append(msgs, m)
+		return nil
+	}
+	for _, c := range cs {
+		if err := add(c.AlertID, c); err != nil {
+			return err
+		}
+	}
+	for _, ic := range incs {
+		if err := add(ic.IncidentID, ic); err != nil {
+			return err
 		}
 	}
 	if err := cfg.Producer.WriteMessages(ctx, msgs...); err != nil {

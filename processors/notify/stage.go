@@ -87,15 +87,20 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 				continue
 			}
 		}
-		var c schemas.AlertChange
-		if err := json.Unmarshal(km.Value, &c); err != nil {
+		m, ok, err := p.s.message(km.Value)
+		if err != nil {
 			p.s.log.Error().Err(err).Int64("offset", km.Offset).Msg("alert record is not JSON; skipped")
+		}
+		if !ok {
 			p.next = km.Offset + 1
 			continue
 		}
-		m := notifier.Message{AlertChange: c}.Protected(p.s.rule).WithText()
-		fresh := time.Since(c.ChangedAt) <= p.s.route.MaxAge
-		if key := m.IdempotencyKey(); fresh && p.s.route.Match.Matches(m) && !p.sent[key] {
+		if p.s.route.Match.LiveOnly() {
+			m, ok = m.Live()
+			m = m.WithText()
+		}
+		fresh := time.Since(m.ChangedAt) <= p.s.route.MaxAge
+		if key := m.IdempotencyKey(); ok && fresh && p.s.route.Match.Matches(m) && !p.sent[key] {
 			if err := p.s.limiter.Wait(ctx); err != nil {
 				return p.next, err
 			}
@@ -114,6 +119,34 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		p.next = km.Offset + 1
 	}
 	return p.next, nil
+}
+
+// message is what a record of vigia.alerts tells a ministry: an incident change is one
+// message with its breakdown; an alert change that belongs to an incident is sent inside
+// the incident's (ok false); one without (written before incidents) is a message of its own.
+func (s *Stage) message(value []byte) (notifier.Message, bool, error) {
+	var probe struct {
+		Schema     string `json:"schema"`
+		IncidentID string `json:"incident_id"`
+	}
+	if err := json.Unmarshal(value, &probe); err != nil {
+		return notifier.Message{}, false, err
+	}
+	if probe.Schema == schemas.IncidentSchemaName {
+		var ic schemas.IncidentChange
+		if err := json.Unmarshal(value, &ic); err != nil || len(ic.Changes) == 0 {
+			return notifier.Message{}, false, errors.Join(err, errors.New("an incident change without alert changes"))
+		}
+		return notifier.IncidentMessage(ic, s.rule).WithText(), true, nil
+	}
+	if probe.IncidentID != "" {
+		return notifier.Message{}, false, nil
+	}
+	var c schemas.AlertChange
+	if err := json.Unmarshal(value, &c); err != nil {
+		return notifier.Message{}, false, err
+	}
+	return notifier.Message{AlertChange: c}.Protected(s.rule).WithText(), true, nil
 }
 
 // Close implements stream.PartitionHandler.

@@ -23,6 +23,7 @@ import (
 type sender struct {
 	mu   sync.Mutex
 	keys []string
+	got  []notifier.Message
 	hang bool
 }
 
@@ -34,6 +35,7 @@ func (s *sender) Send(ctx context.Context, m notifier.Message) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.keys = append(s.keys, m.IdempotencyKey())
+	s.got = append(s.got, m)
 	return nil
 }
 
@@ -113,5 +115,81 @@ func TestForgedAlertsRefused(t *testing.T) {
 	}
 	if strings.Join(got.keys, ",") != "real-v1" || strings.Join(refused, ",") != "bad_signature,unsigned" {
 		t.Fatalf("sent %v, refused %v; want real-v1 sent, the forged and the unsigned refused", got.keys, refused)
+	}
+}
+
+// An incident is one message with its breakdown: the alert changes that belong to it are
+// not sent on their own; every count in it is protected (a children's series of 7 persons
+// reads <10); an alert change of no incident is still sent alone.
+func TestIncidentIsOneMessage(t *testing.T) {
+	t.Parallel()
+	now := time.Now().UTC()
+	point := schemas.AlertChange{Schema: schemas.AlertSchemaName, AlertID: "0000000000000001", Version: 1, State: "opened", Severity: "alert",
+		PointID: "pan-lajas-blancas", PointName: "Lajas Blancas", Country: "PAN", Role: "transit", Type: "crossing", Population: "all",
+		Resolution: "day", Series: "day|pan-lajas-blancas|PAN|crossing|transit|all|", PeriodStart: now, ChangedAt: now,
+		Observed: 2403, Expected: 1000, Peak: 2403, IncidentID: "00000000000000aa"}
+	kids := point
+	kids.AlertID, kids.PointID, kids.PointName, kids.Population, kids.Severity = "0000000000000002", "", "", "unaccompanied", "warning"
+	kids.Series, kids.Observed, kids.Expected, kids.Peak = "day||PAN|crossing|transit|unaccompanied|", 7, 1, 7
+	ic := schemas.IncidentChange{Schema: schemas.IncidentSchemaName, IncidentID: "00000000000000aa", Change: "00000000000000bb", State: "opened",
+		Severity: "alert", Country: "PAN", Role: "transit", Type: "crossing", Resolution: "day", OpenedAt: now, ChangedAt: now,
+		Changes: []schemas.AlertChange{point, kids}}
+	var records []kafka.Message
+	for i, v := range []any{point, kids, ic} {
+		b, _ := json.Marshal(v)
+		records = append(records, kafka.Message{Offset: int64(i), Value: b})
+	}
+	records = append(records, change("lone", 1, "alert", now))
+	records[3].Offset = 3
+	rule, err := disclosure.FromSecret([]byte("a test secret of at least thirty-two bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := &sender{}
+	h, _ := New(notifier.Route{Name: "pa", Sender: got}, zerolog.Nop(), nil, Trust{}, rule).Open(context.Background(), "vigia.alerts", 0, 0)
+	if next, err := h.Handle(context.Background(), records); err != nil || next != 4 {
+		t.Fatalf("next %d, err %v", next, err)
+	}
+	if strings.Join(got.keys, ",") != "incident-00000000000000aa-00000000000000bb,lone-v1" {
+		t.Fatalf("sent %v, want the incident once and the lone alert", got.keys)
+	}
+	m := got.got[0]
+	if m.Incident == nil || len(m.Incident.Changes) != 2 || m.AlertID != point.AlertID {
+		t.Fatalf("incident message %+v", m)
+	}
+	if c := m.Incident.Changes[1]; c.ObservedText != "<10" || c.Observed != 0 || strings.Contains(m.TextEN, " 7 ") || !strings.Contains(m.TextEN, "observed <10") {
+		t.Errorf("the children's line is not protected: %+v\n%s", c, m.TextEN)
+	}
+	if c := m.Incident.Changes[0]; int(c.Observed)%5 != 0 || !strings.Contains(m.TextES, "Lajas Blancas") {
+		t.Errorf("the point's line: %+v\n%s", c, m.TextES)
+	}
+}
+
+// A route that asked not to hear retrospective alerts gets an incident's live changes only,
+// and nothing when all of them were decided on revised data.
+func TestIncidentLiveOnly(t *testing.T) {
+	t.Parallel()
+	now := time.Now().UTC()
+	a := schemas.AlertChange{Schema: schemas.AlertSchemaName, AlertID: "0000000000000001", Version: 1, State: "opened", Severity: "alert",
+		Country: "PAN", Role: "transit", Type: "crossing", Population: "all", Resolution: "day", ChangedAt: now, Observed: 100, IncidentID: "00000000000000aa"}
+	late := a
+	late.AlertID, late.DetectedLate = "0000000000000002", true
+	mixed := schemas.IncidentChange{Schema: schemas.IncidentSchemaName, IncidentID: "00000000000000aa", Change: "00000000000000b1", State: "opened",
+		Severity: "alert", Country: "PAN", Role: "transit", Type: "crossing", Resolution: "day", ChangedAt: now, Changes: []schemas.AlertChange{a, late}}
+	allLate := mixed
+	allLate.Change, allLate.Changes, allLate.DetectedLate = "00000000000000b2", []schemas.AlertChange{late}, true
+	var records []kafka.Message
+	for i, v := range []any{mixed, allLate} {
+		b, _ := json.Marshal(v)
+		records = append(records, kafka.Message{Offset: int64(i), Value: b})
+	}
+	no := false
+	got := &sender{}
+	h, _ := New(notifier.Route{Name: "live", Match: notifier.Match{Retrospective: &no}, Sender: got}, zerolog.Nop(), nil, Trust{}, disclosure.Off()).Open(context.Background(), "vigia.alerts", 0, 0)
+	if _, err := h.Handle(context.Background(), records); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.got) != 1 || len(got.got[0].Incident.Changes) != 1 || got.got[0].Incident.Changes[0].DetectedLate || strings.Contains(got.got[0].TextEN, "revised") {
+		t.Fatalf("live route got %+v", got.got)
 	}
 }

@@ -21,7 +21,7 @@ func (AlertsTable) Name() string { return "alerts" }
 func (AlertsTable) Columns() []string {
 	return []string{"alert_id", "version", "state", "series", "point_id", "country", "type", "role", "population",
 		"nationality", "resolution", "method", "severity", "period_start", "opened_at", "changed_at",
-		"observed", "expected", "upper", "factor", "peak", "detected_late", "reason"}
+		"observed", "expected", "upper", "factor", "peak", "detected_late", "reason", "kind", "incident_id"}
 }
 
 func (AlertsTable) AppendColumns(b driver.Batch, rows []schemas.AlertChange) error {
@@ -29,7 +29,7 @@ func (AlertsTable) AppendColumns(b driver.Batch, rows []schemas.AlertChange) err
 		r := &rows[i]
 		if err := b.Append(r.AlertID, uint32(r.Version), r.State, r.Series, r.PointID, r.Country, r.Type, r.Role,
 			r.Population, r.Nationality, r.Resolution, r.Method, r.Severity, r.PeriodStart.UTC(),
-			r.OpenedAt.UTC(), r.ChangedAt.UTC(), r.Observed, r.Expected, r.Upper, r.Factor, r.Peak, b2u(r.DetectedLate), r.Reason); err != nil {
+			r.OpenedAt.UTC(), r.ChangedAt.UTC(), r.Observed, r.Expected, r.Upper, r.Factor, r.Peak, b2u(r.DetectedLate), r.Reason, r.Kind, r.IncidentID); err != nil {
 			return err
 		}
 	}
@@ -57,7 +57,7 @@ func latestAlerts(ctx context.Context, conn driver.Conn, db, having string, args
 		argMax(population, version), argMax(nationality, version), argMax(toString(resolution), version) AS res,
 		argMax(toString(severity), version), argMax(period_start, version) AS ps, argMax(opened_at, version) AS op,
 		argMax(observed, version), argMax(expected, version), argMax(upper, version), argMax(peak, version),
-		argMax(reason, version)
+		argMax(reason, version), argMax(kind, version), argMax(incident_id, version)
 		FROM ` + db + `.alerts GROUP BY alert_id HAVING ` + having
 	rows, err := conn.Query(ctx, q, args...)
 	if err != nil {
@@ -71,7 +71,7 @@ func latestAlerts(ctx context.Context, conn driver.Conn, db, having string, args
 		var state, res, sev string
 		k := &a.Series
 		if err := rows.Scan(&a.ID, &version, &state, &k.PointID, &k.Country, &k.Type, &k.Role, &k.Population,
-			&k.Nationality, &res, &sev, &a.PeriodStart, &a.OpenedAt, &a.Observed, &a.Expected, &a.Upper, &a.Peak, &a.Reason); err != nil {
+			&k.Nationality, &res, &sev, &a.PeriodStart, &a.OpenedAt, &a.Observed, &a.Expected, &a.Upper, &a.Peak, &a.Reason, &k.Kind, &a.Incident); err != nil {
 			return nil, fmt.Errorf("cannot read alerts: %w", err)
 		}
 		a.Version, a.State, a.Severity = int(version), surge.State(state), severities[sev]

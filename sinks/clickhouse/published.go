@@ -197,31 +197,31 @@ func (p Published) CopyPublic(ctx context.Context, since, at time.Time) error {
 // counts protected by rule as their series' cells (disclosure.SeriesCell, PeakCell).
 func (p Published) PublicAlerts(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error) {
 	rows, err := p.Conn.Query(low(ctx), `SELECT alert_id, version, toString(state), series, point_id, country, type, role, population, nationality,
-		toString(resolution), method, toString(severity), period_start, opened_at, changed_at, observed, expected, upper, peak, detected_late, reason
+		toString(resolution), method, toString(severity), period_start, opened_at, changed_at, observed, expected, upper, peak, detected_late, reason, kind, incident_id
 		FROM `+p.Database+`.alerts FINAL WHERE changed_at >= ?`, since.UTC())
 	if err != nil {
 		return 0, fmt.Errorf("cannot read the alerts to publish: %w", err)
 	}
 	defer rows.Close()
-	b, err := p.Conn.PrepareBatch(low(ctx), "INSERT INTO "+p.public()+".alerts (alert_id, version, state, point_id, country, type, role, population, nationality, resolution, method, severity, period_start, opened_at, changed_at, observed, observed_suppressed, expected, upper, peak, peak_suppressed, detected_late, reason, k)")
+	b, err := p.Conn.PrepareBatch(low(ctx), "INSERT INTO "+p.public()+".alerts (alert_id, version, state, point_id, country, type, role, population, nationality, resolution, method, severity, period_start, opened_at, changed_at, observed, observed_suppressed, expected, upper, peak, peak_suppressed, detected_late, reason, k, kind, incident_id)")
 	if err != nil {
 		return 0, fmt.Errorf("cannot publish alerts: %w", err)
 	}
 	n := 0
 	for ; rows.Next(); n++ {
-		var id, state, series, point, country, typ, role, pop, nat, res, method, sev, reason string
+		var id, state, series, point, country, typ, role, pop, nat, res, method, sev, reason, kind, incident string
 		var version uint32
 		var period, opened, changed time.Time
 		var observed, expected, upper, peak float64
 		var late uint8
 		if err := rows.Scan(&id, &version, &state, &series, &point, &country, &typ, &role, &pop, &nat, &res, &method, &sev,
-			&period, &opened, &changed, &observed, &expected, &upper, &peak, &late, &reason); err != nil {
+			&period, &opened, &changed, &observed, &expected, &upper, &peak, &late, &reason, &kind, &incident); err != nil {
 			return 0, fmt.Errorf("cannot read an alert to publish: %w", err)
 		}
 		o := rule.Series(disclosure.SeriesCell(series, period), observed, pop)
 		pk := rule.Series(disclosure.PeakCell(series, id), peak, pop)
 		if err := b.Append(id, version, state, point, country, typ, role, pop, nat, res, method, sev, period, opened, changed,
-			o.Value, b2u(o.Suppressed), math.Round(expected), math.Round(upper), pk.Value, b2u(pk.Suppressed), late, reason, uint8(o.K)); err != nil {
+			o.Value, b2u(o.Suppressed), math.Round(expected), math.Round(upper), pk.Value, b2u(pk.Suppressed), late, reason, uint8(o.K), kind, incident); err != nil {
 			return 0, fmt.Errorf("cannot publish alerts: %w", err)
 		}
 	}

@@ -35,8 +35,13 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	if err := msg.To(e.To...); err != nil {
 		return fmt.Errorf("email: To %v: %w", e.To, err)
 	}
-	msg.Subject(fmt.Sprintf("[Vigía %s] %s %s: %s %s / %s alert %s", strings.ToUpper(m.Severity), m.Country, m.PointName,
-		typesES[m.Type], statesES[m.State], m.Type, statesEN[m.State]))
+	subject := fmt.Sprintf("[Vigía %s] %s %s: %s %s / %s alert %s", strings.ToUpper(m.Severity), m.Country, m.PointName,
+		typesES[m.Type], statesES[m.State], m.Type, statesEN[m.State])
+	if inc := m.Incident; inc != nil {
+		subject = fmt.Sprintf("[Vigía %s] %s: incidente de %s %s / %s incident %s (%d)", strings.ToUpper(inc.Severity), m.Country,
+			typesES[m.Type], incidentES[inc.State], m.Type, statesEN[inc.State], len(inc.Changes))
+	}
+	msg.Subject(subject)
 	msg.SetGenHeader("Idempotency-Key", m.IdempotencyKey())
 	msg.SetBodyString(mail.TypeTextPlain, m.TextES+"\n\n---\n\n"+m.TextEN+"\n")
 	opts := []mail.Option{mail.WithPort(e.Port)}

@@ -1,6 +1,9 @@
-// Package notify tells ministries about surge alerts: one message per alert lifecycle change,
-// in Spanish and English, through webhooks (signed) and e-mail, routed by country, role, type
-// and severity, each route on its own so a dead one does not hold up the others.
+// Package notify tells ministries about surges: one message per incident change (the alerts
+// of one surge at a country's points, the country and its nationalities, with the
+// breakdown), in Spanish and English, through webhooks (signed) and e-mail, routed by
+// country, role, type and severity, each route on its own so a dead one does not hold up the
+// others. An alert change without an incident (written before incidents existed) is a
+// message of its own.
 package notifier
 
 import (
@@ -25,6 +28,9 @@ type Message struct {
 	K      int    `json:"k,omitempty"`
 	TextES string `json:"text_es"`
 	TextEN string `json:"text_en"`
+	// Incident, when set, makes this an incident's message (IncidentMessage): the top-level
+	// alert fields are its lead change, Incident the breakdown.
+	Incident *Incident `json:"incident,omitempty"`
 }
 
 // Protected returns the message with every figure as it may be shown outside the pipeline
@@ -45,7 +51,12 @@ func (m Message) Protected(r disclosure.Rule) Message {
 
 // IdempotencyKey is the same for every delivery of one change, so a receiver that sees it
 // twice (a retry after a lost answer) acts once.
-func (m Message) IdempotencyKey() string { return fmt.Sprintf("%s-v%d", m.AlertID, m.Version) }
+func (m Message) IdempotencyKey() string {
+	if m.Incident != nil {
+		return "incident-" + m.Incident.ID + "-" + m.Incident.Change
+	}
+	return fmt.Sprintf("%s-v%d", m.AlertID, m.Version)
+}
 
 var (
 	statesES = map[string]string{"opened": "ABIERTA", "updated": "ACTUALIZADA", "resolved": "RESUELTA"}
@@ -60,6 +71,9 @@ var (
 
 // WithText fills the Spanish and English texts from the message's figures.
 func (m Message) WithText() Message {
+	if m.Incident != nil {
+		return m.incidentText()
+	}
 	where := m.PointName
 	if where == "" {
 		where = m.Country

@@ -31,12 +31,15 @@ func (mt Match) Matches(m Message) bool {
 		min = "warning"
 	}
 	any := func(list []string, v string) bool { return len(list) == 0 || slices.Contains(list, v) }
-	if m.DetectedLate && mt.Retrospective != nil && !*mt.Retrospective {
+	if mt.LiveOnly() && m.DetectedLate {
 		return false
 	}
 	return any(mt.Country, m.Country) && any(mt.Role, m.Role) && any(mt.Type, m.Type) &&
 		severityRank[m.Severity] >= severityRank[min]
 }
+
+// LiveOnly reports whether the route asked not to hear changes decided on revised data.
+func (mt Match) LiveOnly() bool { return mt.Retrospective != nil && !*mt.Retrospective }
 
 // Route sends the matching alerts to one ministry.
 type Route struct {
