@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,6 +268,22 @@ func TestPublishingGuideListsEveryReason(t *testing.T) {
 		}
 		if row := "| `" + r.String() + "` | " + y + " |"; !strings.Contains(string(b), row) {
 			t.Errorf("docs/publishing.md lacks the row %q", row)
+		}
+	}
+}
+
+// The written-out checks agree with the patterns the contract documents.
+func TestAgencyAndDateShapes(t *testing.T) {
+	t.Parallel()
+	agency := regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{1,31}$`)
+	date := regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	for _, s := range []string{"", "a", "hn", "hn-inm", "pa_snm", "-hn", "_x", "Hn-inm", "hn inm", "h", strings.Repeat("a", 32), strings.Repeat("a", 33),
+		"2023-08-01", "2023-8-01", "20230801", "2023-08-0a", "2023/08/01", "12023-08-01", "٢٠٢٣-08-01"} {
+		if agencyID(s) != agency.MatchString(s) {
+			t.Errorf("agencyID(%q) = %v, the pattern says %v", s, agencyID(s), agency.MatchString(s))
+		}
+		if dateShape(s) != date.MatchString(s) {
+			t.Errorf("dateShape(%q) = %v, the pattern says %v", s, dateShape(s), date.MatchString(s))
 		}
 	}
 }
