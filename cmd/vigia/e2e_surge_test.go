@@ -129,6 +129,11 @@ func TestSurgeAlerts(t *testing.T) {
 	e.env["HOOK_SECRET"] = "hook-secret"
 
 	stop := e.runInProcess()
+	defer func() {
+		if t.Failed() {
+			e.debugDetect()
+		}
+	}()
 	e.publish(surgeRecords(0, surgePeak))
 	e.publish(surgeRecords(surgePeak, surgePeak+1)[:1]) // the peak day's first hours: day 52 closes
 	e.waitFor("the alert opened and updated", e.alertsQuery("pan-lajas-blancas", "all", ""), 2, 3*time.Minute)

@@ -86,9 +86,17 @@ func (j *judge) replay(f *frame, k surge.SeriesKey, z *time.Location, p, last in
 			s = min(s, o)
 		}
 	}
+	// An alert whose latest change is after the last period judged here was published by a
+	// judgment past the detector's checkpoint (a restart before the checkpoint was written):
+	// the replay knows nothing of those periods, so it must neither resolve that alert as
+	// revised away nor take it from the live tracker, which was restored with it.
 	var prior []surge.Alert
+	ahead := map[string]bool{}
 	for _, a := range alerts {
-		if index(res, a.OpenedAt, z) >= s {
+		switch {
+		case index(res, a.PeriodStart, z) > last:
+			ahead[a.ID] = true
+		case index(res, a.OpenedAt, z) >= s:
 			prior = append(prior, a)
 		}
 	}
@@ -108,12 +116,17 @@ func (j *judge) replay(f *frame, k surge.SeriesKey, z *time.Location, p, last in
 		r.Observe(start, v)
 	}
 	changes, open := r.Diff(prior)
-	j.tracker.Put(k, open)
-	out := make([]ordered, len(changes))
+	if len(ahead) == 0 {
+		j.tracker.Put(k, open)
+	}
+	out := make([]ordered, 0, len(changes))
 	for n := range changes {
+		if ahead[changes[n].ID] {
+			continue // the replay met it again before the periods its published changes are at
+		}
 		i := index(res, changes[n].PeriodStart, z)
 		_, end := bounds(res, i, z)
-		out[n] = ordered{k, i, j.change(&changes[n], end)}
+		out = append(out, ordered{k, i, j.change(&changes[n], end)})
 	}
 	return out, nil
 }

@@ -160,3 +160,34 @@ func TestRevisionsWaitForQuiet(t *testing.T) {
 		t.Fatal("a judged revision is still pending")
 	}
 }
+
+// A restart before the detector wrote its checkpoint: the alert a judgment past the
+// checkpoint published is restored, and a revision of earlier periods (judged through the
+// checkpoint only) neither resolves it as revised away nor lets the forward judgment open it
+// a second time.
+func TestRevisionBehindAnAlertPastTheCheckpoint(t *testing.T) {
+	t.Parallel()
+	src := &memSource{}
+	rng := rand.New(rand.NewPCG(5, 5))
+	seasonal(src, rng, "pan-lajas-blancas", "PAN", "transit", 120, 60, map[int]float64{45: 5, 46: 5, 47: 5})
+	j := &judge{cfg: testConfig(src), tracker: surge.NewTracker(2)}
+	live := pointChanges(runDays(t, j, src, 0, 47), "pan-lajas-blancas") // published through day 46...
+	if len(live) == 0 || live[0].State != "opened" {
+		t.Fatalf("no live alert: %+v", live)
+	}
+	// ...but the checkpoint says day 44: the restarted detector restores the alert, judges a
+	// revision from day 40 through its checkpoint, then goes on from day 45.
+	open, _ := src.OpenAlerts(context.Background())
+	tr := surge.NewTracker(2)
+	tr.Restore(open)
+	j = &judge{cfg: testConfig(src), tracker: tr}
+	addLate(src, "pan-lajas-blancas", 40, 3) // a late record of an ordinary day
+	if cs := pointChanges(revise(t, j, src, "pan-lajas-blancas", 40, 44), "pan-lajas-blancas"); len(cs) != 0 {
+		t.Fatalf("the revision behind the checkpoint changed the alert: %+v", cs)
+	}
+	for _, c := range pointChanges(runDays(t, j, src, 45, 60), "pan-lajas-blancas") {
+		if c.State == "opened" || c.AlertID != live[0].AlertID {
+			t.Errorf("after the restart: %s v%d %s, want only the restored alert's updates", c.AlertID, c.Version, c.State)
+		}
+	}
+}
