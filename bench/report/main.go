@@ -110,6 +110,9 @@ func main() {
 			fmt.Printf("| the same on a plaintext broker (the cost of TLS and SCRAM) | %.0f events/s | | secured %.2fx plaintext (%.1f%% %s) |\n",
 				plain, e2e/plain, 100*math.Abs(1-e2e/plain), map[bool]string{true: "slower", false: "faster"}[e2e < plain])
 		}
+		if floor, nf := med("BaselineNoProduct", "events/s"); nf > 0 {
+			fmt.Printf("| the floor with no product: one plain consumer, encoding/json, MergeTree batches | %.0f events/s | | the pipeline %.2fx the floor |\n", floor, e2e/floor)
+		}
 		fmt.Printf("| publish -> queryable under load | p50 %.0f ms, p99 %.0f ms | | %d runs |\n", p50, p99, ne)
 		v, _ := med(secured, "vigia-cpu-s")
 		k, _ := med(secured, "kafka-cpu-s")
