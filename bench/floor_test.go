@@ -81,17 +81,7 @@ func BenchmarkBaselineNoProduct(b *testing.B) {
 				}
 			}
 		}()
-		w := kc.Writer(kclient.WriterConfig{Topic: topic, BatchSize: 10000, BatchBytes: 16 << 20})
-		for i := 0; i < len(recs); i += 10000 {
-			msgs := make([]kafka.Message, 0, 10000)
-			for _, v := range recs[i:min(i+10000, len(recs))] {
-				msgs = append(msgs, kafka.Message{Value: v})
-			}
-			if err := w.WriteMessages(ctx, msgs...); err != nil {
-				b.Fatal(err)
-			}
-		}
-		w.Close()
+		writeAll(b, kc, topic, recs)
 		wg.Wait()
 		b.ReportMetric(float64(len(recs))/time.Since(start).Seconds(), "events/s")
 		var stored uint64

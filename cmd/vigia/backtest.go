@@ -71,7 +71,7 @@ func backtest(w io.Writer, path string, o backtestOpts) error {
 	if res == surge.Daily || res == surge.Hourly {
 		d = surge.LiveDetector() // exactly what the live pipeline judges these windows with
 	}
-	d.Method, d.Frequency, d.MinCount, d.PoissonFloor = o.method, frequency[res], o.minCount, o.poissonFloor
+	d.Method, d.Frequency, d.MinCount, d.PoissonFloor = o.method, res.Frequency(), o.minCount, o.poissonFloor
 	switch {
 	case o.minCount < 0:
 		d.MinCount = surge.MinCountFor(res)
@@ -127,8 +127,5 @@ func backtest(w io.Writer, path string, o backtestOpts) error {
 	}
 	return tw.Flush()
 }
-
-// frequency is the periods per seasonal cycle of each resolution.
-var frequency = map[surge.Resolution]int{surge.Hourly: 24, surge.Daily: 7, surge.Weekly: 52, surge.Monthly: 12}
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

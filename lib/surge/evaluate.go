@@ -277,7 +277,7 @@ type Candidate struct {
 // least count (MinCountFor): C2 with the Poisson floor, the seasonal and EWMA methods, the
 // CUSUM, the improved Farrington, and the resolution's default.
 func Candidates(res Resolution) []Candidate {
-	f := map[Resolution]int{Hourly: 24, Daily: 7, Weekly: 52, Monthly: 12}[res]
+	f := res.Frequency()
 	mc := MinCountFor(res)
 	r := func(m string) Detector { return Detector{Method: m, MinCount: -1} }
 	def := DefaultDetector()

@@ -13,6 +13,12 @@ import (
 // Resolution is the length of a period of a series.
 type Resolution string
 
+// Frequency is the periods per seasonal cycle at a resolution: a day of hours, a week of
+// days, a year of weeks or of months.
+func (r Resolution) Frequency() int {
+	return map[Resolution]int{Hourly: 24, Daily: 7, Weekly: 52, Monthly: 12}[r]
+}
+
 const (
 	Hourly  Resolution = "hour"
 	Daily   Resolution = "day"

@@ -89,7 +89,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		}
 		m, ok, err := p.s.message(km.Value)
 		if err != nil {
-			p.s.log.Error().Err(err).Int64("offset", km.Offset).Msg("alert record is not JSON; skipped")
+			p.s.log.Error().Err(err).Int64("offset", km.Offset).Msg("alert record cannot be read; skipped")
 		}
 		if !ok {
 			p.next = km.Offset + 1
@@ -134,8 +134,11 @@ func (s *Stage) message(value []byte) (notifier.Message, bool, error) {
 	}
 	if probe.Schema == schemas.IncidentSchemaName {
 		var ic schemas.IncidentChange
-		if err := json.Unmarshal(value, &ic); err != nil || len(ic.Changes) == 0 {
-			return notifier.Message{}, false, errors.Join(err, errors.New("an incident change without alert changes"))
+		if err := json.Unmarshal(value, &ic); err != nil {
+			return notifier.Message{}, false, err
+		}
+		if len(ic.Changes) == 0 {
+			return notifier.Message{}, false, errors.New("an incident change without alert changes")
 		}
 		return notifier.IncidentMessage(ic, s.rule).WithText(), true, nil
 	}

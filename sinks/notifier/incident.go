@@ -112,7 +112,7 @@ func (m Message) lineES() string {
 	if m.Nationality != "" {
 		who += " de nacionalidad " + m.Nationality
 	}
-	if m.Kind == schemasCorridor {
+	if m.Kind == kindCorridor {
 		who = "nuevo corredor: " + who
 	}
 	return fmt.Sprintf("%s, %s: %s (%s), observado %s frente a %.0f antes del aumento (x%.1f), pico %s; periodo %s",
@@ -124,14 +124,15 @@ func (m Message) lineEN() string {
 	if m.Nationality != "" {
 		who += " of " + m.Nationality + " nationals"
 	}
-	if m.Kind == schemasCorridor {
+	if m.Kind == kindCorridor {
 		who = "new corridor: " + who
 	}
 	return fmt.Sprintf("%s, %s: %s (%s), observed %s against %.0f before the surge (x%.1f), peak %s; period %s",
 		m.where(), who, statesEN[m.State], m.Severity, m.observedText(), m.Expected, m.Factor, m.peakText(), m.PeriodStart.UTC().Format(time.DateOnly))
 }
 
-const schemasCorridor = "corridor"
+// kindCorridor is the Kind of a new-corridor alert (surge.KindCorridor).
+const kindCorridor = "corridor"
 
 func (m Message) where() string {
 	if m.PointName != "" {

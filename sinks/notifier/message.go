@@ -86,10 +86,7 @@ func (m Message) WithText() Message {
 		whoES += " de nacionalidad " + m.Nationality
 		whoEN += " of " + m.Nationality + " nationals"
 	}
-	observed := m.ObservedText
-	if observed == "" {
-		observed = fmt.Sprintf("%.0f", m.Observed)
-	}
+	observed := m.observedText()
 	var es, en strings.Builder
 	fmt.Fprintf(&es, "Alerta de flujo migratorio %s, nivel %s: %s en %s, punto de %s. Observado %s frente a %.0f esperado (x%.1f; umbral %.0f), periodo %s.",
 		statesES[m.State], sevES[m.Severity], whoES, where, rolesES[m.Role], observed, m.Expected, m.Factor, m.Upper, period)
