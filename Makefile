@@ -70,7 +70,7 @@ bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detec
 	$(GO) test -run '^$$' -bench '^BenchmarkPublishTurn$$' -benchtime 5x -count 3 ./processors/publish/ | tee .state/bench-publish.txt
 	scripts/plain-kafka.sh up   # a plaintext broker beside the secured one: the cost of TLS, measured
 	VIGIA_BENCH_PLAIN_BROKERS=127.0.0.1:$${VIGIA_PLAIN_KAFKA_PORT:-19092} $(GO) test -run '^$$' \
-	  -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|BaselineNoProduct|AlertLatency|LateBatch)$$' -benchtime 1x -count 3 -timeout 40m ./bench/ | tee .state/bench-e2e.txt
+	  -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|BaselineNoProduct|AlertLatency|LateBatch|Flood)$$' -benchtime 1x -count 3 -timeout 40m ./bench/ | tee .state/bench-e2e.txt
 	scripts/plain-kafka.sh down
 	@echo; cat .state/bench-micro.txt .state/bench-state.txt .state/bench-identity.txt .state/bench-surge.txt .state/bench-export.txt .state/bench-publish.txt .state/bench-e2e.txt | $(GO) run ./bench/report
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"text/tabwriter"
@@ -42,6 +43,10 @@ and VIGIA_ALERT_KEYS (or *_FILE); make each with vigia keys generate.`,
 				return err
 			}
 			log := newLogger(cfg.LogLevel, cmd.ErrOrStderr())
+			if os.Getenv("GOMEMLIMIT") == "" {
+				// The runtime collects harder as the heap nears the budget instead of growing past it.
+				debug.SetMemoryLimit(int64(cfg.Pipeline.MemoryBudgetMiB) << 20)
+			}
 			ctx := cmd.Context()
 			done := make(chan error, 1)
 			go func() {

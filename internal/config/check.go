@@ -89,6 +89,7 @@ func (p *Pipeline) validate(bad badFunc) {
 		positiveDur(bad, kv.key, kv.d)
 	}
 	positive(bad, "pipeline.batch_size", p.BatchSize, 1, 100_000)
+	positive(bad, "pipeline.memory_budget_mib", p.MemoryBudgetMiB, 64, 1<<20)
 	positive(bad, "pipeline.dedup_max_keys", p.DedupMaxKeys, 1000, 1_000_000_000)
 	positive(bad, "pipeline.insert_rows", p.InsertRows, 1, 10_000_000)
 }

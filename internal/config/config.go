@@ -105,6 +105,12 @@ type Pipeline struct {
 	BatchSize int `yaml:"batch_size" env:"BATCH_SIZE"`
 	// BatchWait is the longest wait to fill a batch. Default 100ms.
 	BatchWait time.Duration `yaml:"batch_wait" env:"BATCH_WAIT"`
+	// MemoryBudgetMiB bounds what `vigia run` holds: it is the Go runtime's soft memory limit
+	// (unless GOMEMLIMIT is set), a quarter of it bounds the record bytes of the batches all
+	// stages hold at once, and each partition reads ahead at most 4 MiB, so a flood of the
+	// largest records does not grow the process with the partitions it reads. Default 1024
+	// (64 to 1,048,576).
+	MemoryBudgetMiB int `yaml:"memory_budget_mib" env:"MEMORY_BUDGET_MIB"`
 	// PseudonymizeMinors keeps a person pseudonym for minors. Default false.
 	PseudonymizeMinors bool `yaml:"pseudonymize_minors" env:"PSEUDONYMIZE_MINORS"`
 	// UnknownAgeAsMinor treats a person of unknown age as a possible minor: no stored
@@ -366,7 +372,7 @@ func Default() Config {
 			Corridor:     SurgeCorridor{RareShare: 0.02, Share: 0.10, MinCount: 20},
 			DashboardURL: "http://localhost:3000"},
 		Pipeline: Pipeline{
-			Shutdown: 30 * time.Second, BatchSize: 2000, BatchWait: 100 * time.Millisecond,
+			Shutdown: 30 * time.Second, BatchSize: 2000, BatchWait: 100 * time.Millisecond, MemoryBudgetMiB: 1024,
 			Destinations: []string{"USA", "CAN"}, DedupHorizon: 7 * 24 * time.Hour, DedupTolerance: time.Hour,
 			DedupMaxKeys: 2_000_000, WatermarkDelay: 10 * time.Minute, IdleTimeout: 30 * time.Second,
 			AllowedLateness: 2 * time.Hour, WindowFlush: time.Second, InsertRows: 50_000, InsertWait: time.Second,

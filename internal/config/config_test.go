@@ -41,6 +41,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"max count", func(c *Config) { c.Validation.MaxCount = -1 }, "validation.max_count"},
 		{"skew", func(c *Config) { c.Validation.MaxClockSkew = 0 }, "validation.max_clock_skew"},
 		{"metrics", func(c *Config) { c.Metrics.Listen = "9464" }, "metrics.listen"},
+		{"memory budget", func(c *Config) { c.Pipeline.MemoryBudgetMiB = 16 }, "pipeline.memory_budget_mib"},
 		{"surge resolution", func(c *Config) { c.Surge.Resolutions = []string{"month"} }, "surge.resolutions: \"month\" must be day or hour"},
 		{"surge method", func(c *Config) { c.Surge.Method = "C4" }, "surge.method"},
 		{"surge dashboard", func(c *Config) { c.Surge.DashboardURL = "grafana" }, "surge.dashboard_url"},

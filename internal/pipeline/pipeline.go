@@ -57,6 +57,7 @@ type runtime struct {
 	cleanParts int // partitions of vigia.clean, which the detector must hear from
 	sinks      *sinkSet
 	refused    sync.Map // raw topics of unregistered agencies already logged
+	budget     *stream.Budget
 }
 
 // Run runs the selected stages until ctx ends or one of them fails, then flushes, commits
@@ -103,7 +104,7 @@ func Run(ctx context.Context, o Options) error {
 func newRuntime(ctx context.Context, o Options) (*runtime, error) {
 	cfg := o.Config
 	rt := &runtime{cfg: cfg, environ: o.Environ, log: o.Log, reg: prometheus.NewRegistry(),
-		names: topics.Names{Prefix: cfg.Kafka.TopicPrefix}}
+		names: topics.Names{Prefix: cfg.Kafka.TopicPrefix}, budget: stream.NewBudget(BatchBudget(cfg.Pipeline))}
 	rt.m = metrics.New(rt.reg)
 	rt.reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 	var err error
@@ -175,8 +176,14 @@ func (rt *runtime) streamConfig(spec *StageSpec, name string) stream.Config {
 	pc := rt.cfg.Pipeline
 	return stream.Config{Stage: name, Kafka: rt.kafka, GroupID: rt.names.Prefix + "-" + name,
 		Topics:    func(ctx context.Context) ([]string, error) { return spec.inputs(rt, ctx) },
-		BatchSize: pc.BatchSize, BatchWait: pc.BatchWait, CloseTimeout: pc.Shutdown, Log: rt.log, Metrics: rt.m}
+		BatchSize: pc.BatchSize, BatchWait: pc.BatchWait, CloseTimeout: pc.Shutdown, Log: rt.log, Metrics: rt.m,
+		Budget: rt.budget}
 }
+
+// BatchBudget is the bytes of records the batches of all stages may hold at once: a quarter
+// of the memory budget, the rest being read-ahead, outputs in flight, dedup state, windows
+// and the runtime's headroom.
+func BatchBudget(pc config.Pipeline) int64 { return int64(pc.MemoryBudgetMiB) << 20 / 4 }
 
 // ParseStages reads --stage values ("ingest,dedup" or repeated flags); none means all.
 func ParseStages(in []string) ([]string, error) {

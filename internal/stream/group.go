@@ -57,9 +57,23 @@ type Config struct {
 	BatchLinger time.Duration
 	// CommitInterval is the least time between two commits of a partition. Default 1s.
 	CommitInterval time.Duration
-	// MaxFetchBytes bounds one fetch per partition; with the reader's queue this bounds the
-	// memory of records read ahead while a batch is processed. Default 4 MiB.
+	// MaxFetchBytes bounds one fetch per partition. Default 4 MiB.
 	MaxFetchBytes int
+	// BatchBytes bounds the record bytes (keys and values) handed to Handle at once: a batch
+	// closes when the next record would pass it; a record larger than it is handed alone.
+	// Default 8 MiB.
+	BatchBytes int
+	// MaxRecordBytes is the largest record the consumed topics can hold (their
+	// max.message.bytes). Default 1,048,588, Kafka's default.
+	MaxRecordBytes int
+	// ReadAheadBytes bounds the records a partition's reader holds ahead of the batch being
+	// handled: its queue holds ReadAheadBytes/MaxRecordBytes records (at least 1, at most
+	// BatchSize), so a flood of the largest records cannot fill memory. Default 4 MiB.
+	ReadAheadBytes int
+	// Budget, when set, is shared by every worker of the process: the bytes of the batches
+	// in hand across all partitions and stages stay within it, and a worker whose next
+	// record does not fit waits. Default none (each partition bounded by BatchBytes only).
+	Budget *Budget
 	// CloseTimeout bounds the flush of a revoked partition. Default 30s.
 	CloseTimeout time.Duration
 	// SessionTimeout of the group membership. Default 10s.
@@ -88,9 +102,15 @@ func (c *Config) defaults() error {
 	if c.BatchSize <= 0 {
 		c.BatchSize = 2000
 	}
-	if c.MaxFetchBytes <= 0 {
-		c.MaxFetchBytes = 4 << 20
+	defInt := func(n *int, v int) {
+		if *n <= 0 {
+			*n = v
+		}
 	}
+	defInt(&c.MaxFetchBytes, 4<<20)
+	defInt(&c.BatchBytes, 8<<20)
+	defInt(&c.MaxRecordBytes, 1048588)
+	defInt(&c.ReadAheadBytes, 4<<20)
 	return nil
 }
 

@@ -25,13 +25,18 @@ type worker struct {
 
 	committed  int64
 	lastCommit time.Time
+
+	// pending is a record read that did not fit the last batch; it opens the next one.
+	pending    *kafka.Message
+	batchBytes int   // record bytes in the batch being built
+	held       int64 // bytes of the batch taken from cfg.Budget
 }
 
 func (w *worker) run(ctx context.Context) {
 	r := w.cfg.Kafka.Reader(kafka.ReaderConfig{
 		Topic: w.topic, Partition: w.partition,
 		MinBytes: 1, MaxBytes: w.cfg.MaxFetchBytes, MaxWait: w.cfg.BatchWait,
-		QueueCapacity: w.cfg.BatchSize,
+		QueueCapacity: w.queueCapacity(),
 	})
 	defer r.Close()
 	if err := r.SetOffset(w.start); err != nil {
@@ -45,8 +50,11 @@ func (w *worker) run(ctx context.Context) {
 	}
 	batch := make([]kafka.Message, 0, w.cfg.BatchSize)
 	for ctx.Err() == nil {
+		clear(batch) // the last batch's records must not outlive it in the reused array
 		batch = w.fetch(ctx, r, batch[:0])
-		if !w.handle(ctx, ph, batch) {
+		delivered := w.handle(ctx, ph, batch)
+		w.release()
+		if !delivered {
 			break
 		}
 	}
@@ -73,11 +81,17 @@ func (w *worker) open(ctx context.Context) PartitionHandler {
 	return ph
 }
 
-// fetch fills batch with up to BatchSize records: it waits up to BatchWait for the first
-// one, then only BatchLinger for more, so a hop adds milliseconds, not a full BatchWait, when
-// records arrive faster than batches fill.
+// queueCapacity is how many records the reader may hold ahead: as many of the largest
+// records as ReadAheadBytes allows, so read-ahead is bounded by bytes, not by a count.
+func (w *worker) queueCapacity() int {
+	return max(1, min(w.cfg.BatchSize, w.cfg.ReadAheadBytes/w.cfg.MaxRecordBytes))
+}
+
+// fetch fills batch with up to BatchSize records and BatchBytes bytes: it waits up to
+// BatchWait for the first one, then only BatchLinger for more, so a hop adds milliseconds,
+// not a full BatchWait, when records arrive faster than batches fill.
 func (w *worker) fetch(ctx context.Context, r *kafka.Reader, batch []kafka.Message) []kafka.Message {
-	m, ok := w.fetchWithin(ctx, r, w.cfg.BatchWait)
+	m, ok := w.first(ctx, r)
 	if !ok {
 		return batch
 	}
@@ -90,6 +104,10 @@ func (w *worker) fetch(ctx context.Context, r *kafka.Reader, batch []kafka.Messa
 			w.logFetchError(err)
 			break
 		}
+		if !w.fits(m) {
+			w.pending = &m
+			break
+		}
 		batch = append(batch, m)
 	}
 	if w.cfg.Metrics != nil {
@@ -100,6 +118,57 @@ func (w *worker) fetch(ctx context.Context, r *kafka.Reader, batch []kafka.Messa
 	}
 	return batch
 }
+
+// first returns the record that opens a batch (the one left over from the last batch, or the
+// next within BatchWait), with its bytes taken from the budget, waiting for them if need be.
+func (w *worker) first(ctx context.Context, r *kafka.Reader) (kafka.Message, bool) {
+	var m kafka.Message
+	if w.pending != nil {
+		m, w.pending = *w.pending, nil
+	} else if fetched, ok := w.fetchWithin(ctx, r, w.cfg.BatchWait); ok {
+		m = fetched
+	} else {
+		return m, false
+	}
+	n := recordBytes(m)
+	w.batchBytes = n
+	if w.cfg.Budget != nil {
+		held, err := w.cfg.Budget.acquire(ctx, int64(n))
+		if err != nil {
+			return m, false // the generation ended; the record is read again after the commit
+		}
+		w.held = held
+	}
+	return m, true
+}
+
+// fits reports whether m joins the batch without passing BatchBytes or the budget, and if so
+// counts its bytes.
+func (w *worker) fits(m kafka.Message) bool {
+	n := recordBytes(m)
+	if w.batchBytes+n > w.cfg.BatchBytes {
+		return false
+	}
+	if w.cfg.Budget != nil {
+		held, ok := w.cfg.Budget.tryAcquire(int64(n))
+		if !ok {
+			return false
+		}
+		w.held += held
+	}
+	w.batchBytes += n
+	return true
+}
+
+// release returns the handled batch's bytes to the budget.
+func (w *worker) release() {
+	if w.cfg.Budget != nil {
+		w.cfg.Budget.release(w.held)
+	}
+	w.held, w.batchBytes = 0, 0
+}
+
+func recordBytes(m kafka.Message) int { return len(m.Key) + len(m.Value) }
 
 func (w *worker) fetchWithin(ctx context.Context, r *kafka.Reader, wait time.Duration) (kafka.Message, bool) {
 	c, cancel := context.WithTimeout(ctx, wait)
