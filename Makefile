@@ -63,6 +63,7 @@ bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detec
 	@mkdir -p .state
 	$(GO) test -run '^$$' -bench '^Benchmark(Decode|Validate|Apply|StateCheckAdd|Add|Chain|ChainDuplicates|BaselineStdlibJSON)$$' \
 	  -benchmem -count 5 -cpu 1 ./schemas/ ./lib/... ./processors/... ./bench/ | tee .state/bench-micro.txt
+	cd bench/benthos && $(GO) test -run '^$$' -bench '^BenchmarkBenthosChain$$' -benchtime 1x -count 3 -cpu 1 . | tee ../../.state/bench-benthos.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkStateBytesPerKey$$' -benchtime 1x -count 3 ./lib/dedupstate/ | tee .state/bench-state.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkIdentityMerges$$' -benchtime 1x -count 1 ./lib/anonymize/ | tee .state/bench-identity.txt
 	$(GO) test -run '^$$' -bench '^Benchmark(LivePeriod|EARSPeriod|JudgeDay|ReviseMonth)$$' -benchmem -count 5 -cpu 1 ./lib/surge/ ./processors/detect/ | tee .state/bench-surge.txt
@@ -72,7 +73,7 @@ bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detec
 	VIGIA_BENCH_PLAIN_BROKERS=127.0.0.1:$${VIGIA_PLAIN_KAFKA_PORT:-19092} $(GO) test -run '^$$' \
 	  -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|BaselineNoProduct|AlertLatency|LateBatch|Flood)$$' -benchtime 1x -count 3 -timeout 40m ./bench/ | tee .state/bench-e2e.txt
 	scripts/plain-kafka.sh down
-	@echo; cat .state/bench-micro.txt .state/bench-state.txt .state/bench-identity.txt .state/bench-surge.txt .state/bench-export.txt .state/bench-publish.txt .state/bench-e2e.txt | $(GO) run ./bench/report
+	@echo; cat .state/bench-micro.txt .state/bench-benthos.txt .state/bench-state.txt .state/bench-identity.txt .state/bench-surge.txt .state/bench-export.txt .state/bench-publish.txt .state/bench-e2e.txt | $(GO) run ./bench/report
 
 clean:
 	rm -rf bin

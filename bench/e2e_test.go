@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"github.com/vigia-observatory/vigia/bench/corpus"
 	"io"
 	"os"
 	"os/exec"
@@ -49,7 +50,7 @@ func BenchmarkEndToEnd(b *testing.B) {
 }
 
 func endToEnd(b *testing.B, plainBrokers string) {
-	recs := records(e2eEvents)
+	recs := corpus.Records(e2eEvents)
 	for b.Loop() {
 		b.StopTimer()
 		cfg := testenv.Config(b)
@@ -110,7 +111,7 @@ func endToEnd(b *testing.B, plainBrokers string) {
 // BenchmarkBaselineKafkaRoundTrip moves the same records through the same broker with no
 // processing (one producer, one consumer): the ceiling the pipeline is compared with.
 func BenchmarkBaselineKafkaRoundTrip(b *testing.B) {
-	recs := records(e2eEvents)
+	recs := corpus.Records(e2eEvents)
 	for b.Loop() {
 		b.StopTimer()
 		cfg := testenv.Config(b)

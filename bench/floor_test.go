@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"encoding/json"
+	"github.com/vigia-observatory/vigia/bench/corpus"
 	"sync"
 	"testing"
 	"time"
@@ -19,7 +20,7 @@ import (
 // no validation, anonymization, deduplication, windows or published layer. events/s from the
 // first record published to the last row inserted, as BenchmarkEndToEnd counts.
 func BenchmarkBaselineNoProduct(b *testing.B) {
-	recs := records(e2eEvents)
+	recs := corpus.Records(e2eEvents)
 	type row struct {
 		Agency     string    `json:"agency"`
 		EventID    string    `json:"event_id"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/vigia-observatory/vigia/bench/corpus"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -21,7 +22,7 @@ const lateEvents = 100_000
 // event is stored and the hourly windows hold every person. Shuffled, most records are too
 // late for the stream and their windows are recounted from storage.
 func BenchmarkLateBatch(b *testing.B) {
-	ordered := records(lateEvents)
+	ordered := corpus.Records(lateEvents)
 	shuffled := slices.Clone(ordered)
 	rand.New(rand.NewPCG(3, 4)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	var persons uint64
