@@ -40,7 +40,9 @@ type State struct {
 	alt       map[uint64]uint32 // names key of a documented record -> latest occurred_at
 	newest    int64             // newest event time seen: the clock of expiry
 	swept     int64             // event time of the last expiry sweep
+	added     int               // keys added since the last sweep
 	Evictions int               // keys dropped before their horizon because of MaxKeys
+	Visited   int               // keys the sweeps have walked: at most eight per key added
 }
 
 // New returns an empty state.
@@ -102,16 +104,23 @@ func within(m map[uint64]uint32, key uint64, at, tolerance int64) bool {
 // Add remembers a delivered record, then expires and bounds the state.
 func (s *State) Add(exactKey, semanticKey, altKey uint64, occurredAt int64) {
 	t := uint32(max(occurredAt, 0))
+	held := s.Len()
 	s.exact[exactKey] = t
 	remember(s.semantic, semanticKey, t)
 	remember(s.alt, altKey, t)
+	s.added += s.Len() - held
 	if occurredAt > s.newest {
 		s.newest = occurredAt
 	}
-	// Sweep at most once per hour of event time: each sweep walks the maps.
-	if s.newest-s.swept >= 3600 {
+	// A sweep walks every key held, so it waits for an hour of event time and for new keys
+	// numbering an eighth of those held: its cost is spread over them, at most eight keys
+	// walked per key added however many are held and however fast event time moves (a
+	// backfill crosses an hour every few records). Keys past the horizon linger until then,
+	// a seventh more keys at most (beyond the hour's): they cannot change a verdict (an older
+	// record is BeyondHorizon, and a match within the tolerance is a repeat whatever its age).
+	if s.newest-s.swept >= 3600 && s.added*8 >= s.Len() {
 		s.expire(s.newest - int64(s.cfg.Horizon/time.Second))
-		s.swept = s.newest
+		s.swept, s.added = s.newest, 0
 	}
 	if s.Len() > s.cfg.MaxKeys {
 		s.bound()
@@ -140,6 +149,7 @@ func (s *State) Len() int { return len(s.exact) + len(s.semantic) + len(s.alt) }
 func (s *State) ApproxBytes() int { return s.Len() * 40 }
 
 func (s *State) expire(cutoff int64) int {
+	s.Visited += s.Len()
 	n := 0
 	for k, t := range s.exact {
 		if int64(t) < cutoff {

@@ -1,6 +1,7 @@
 package dedupstate
 
 import (
+	"fmt"
 	"runtime"
 	"testing"
 	"time"
@@ -156,5 +157,71 @@ func TestRotationOverlap(t *testing.T) {
 		if v := c.repeat(s); v != SemanticDuplicate {
 			t.Errorf("%s: the repeat judged %v", c.name, v)
 		}
+	}
+}
+
+// Expiry's cost must not grow with the keys held: a backfill moves event time an hour every
+// few records, and a sweep of every key each hour would make each record pay for all of them.
+func TestSweepCostDoesNotGrowWithKeysHeld(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		step int64 // event-time seconds between records
+		adds int
+	}{
+		{"live stream, a record a second", 1, 300_000},
+		{"backfill, a record a minute", 60, 300_000},
+		{"fast backfill, a record every 10 minutes", 600, 100_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := New(Config{MaxKeys: 10_000_000})
+			base := int64(1_700_000_000)
+			for i := range tc.adds {
+				k := uint64(i+1) * 0x9E3779B97F4A7C15
+				s.Add(k, k>>1, 0, base+int64(i)*tc.step)
+			}
+			if added := 2 * tc.adds; s.Visited > 8*added+added/8 {
+				t.Fatalf("sweeps walked %d keys for %d added: more than eight per key", s.Visited, added)
+			}
+			// Expiry still happens: what is held is the horizon's keys, a seventh more at most
+			// plus the adds of the hour not yet swept.
+			live := int(int64(7*24*3600)/tc.step) + 1
+			perHour := int(3600/tc.step) + 1
+			if held := s.Len() / 2; held > min(tc.adds, live*8/7+perHour) {
+				t.Fatalf("%d records held for a horizon of %d records: expiry stopped", held, live)
+			}
+		})
+	}
+}
+
+// BenchmarkStateSteady is a steady stream holding 100,000 and then 1,000,000 keys within
+// the horizon (a record every 12 s, then every 1.2 s, of event time): the cost per record,
+// expiry included, must not grow with the keys held. (Sweeping every key each event-hour
+// walked 336 keys per record here: twice the horizon's hours.)
+func BenchmarkStateSteady(b *testing.B) {
+	for _, held := range []int{100_000, 1_000_000} {
+		b.Run(fmt.Sprintf("keys=%d", held), func(b *testing.B) {
+			records := int64(held / 2) // an exact and a semantic key each
+			s := New(Config{MaxKeys: 10_000_000})
+			base, span := int64(1_700_000_000), int64(7*24*3600)
+			i := int64(0)
+			add := func() {
+				i++
+				k := uint64(i) * 0x9E3779B97F4A7C15
+				at := base + i*span/records
+				if s.Check(k, k>>1, 0, at) == Unique {
+					s.Add(k, k>>1, 0, at)
+				}
+			}
+			for range records {
+				add()
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for b.Loop() {
+				add()
+			}
+			b.ReportMetric(float64(s.Len()), "keys-held")
+		})
 	}
 }
