@@ -61,7 +61,7 @@ dashboards: ## render the Grafana dashboards (code in dashboards/) to dashboards
 
 bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detector cost, end to end, alert latency; medians in a table
 	@mkdir -p .state
-	$(GO) test -run '^$$' -bench '^Benchmark(Decode|Validate|Apply|StateCheckAdd|StateSteady|Add|Chain|ChainDuplicates|BaselineStdlibJSON)$$' \
+	$(GO) test -run '^$$' -bench '^Benchmark(Decode|Validate|Apply|StateCheckAdd|StateSteady|Add|Chain|ChainDuplicates|ChainFloor|BaselineStdlibJSON)$$' \
 	  -benchmem -count 5 -cpu 1 ./schemas/ ./lib/... ./processors/... ./bench/ | tee .state/bench-micro.txt
 	cd bench/benthos && $(GO) test -run '^$$' -bench '^BenchmarkBenthosChain$$' -benchtime 1x -count 3 -cpu 1 . | tee ../../.state/bench-benthos.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkStateBytesPerKey$$' -benchtime 1x -count 3 ./lib/dedupstate/ | tee .state/bench-state.txt
@@ -71,7 +71,7 @@ bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detec
 	$(GO) test -run '^$$' -bench '^BenchmarkPublishTurn$$' -benchtime 5x -count 3 ./processors/publish/ | tee .state/bench-publish.txt
 	scripts/plain-kafka.sh up   # a plaintext broker beside the secured one: the cost of TLS, measured
 	VIGIA_BENCH_PLAIN_BROKERS=127.0.0.1:$${VIGIA_PLAIN_KAFKA_PORT:-19092} $(GO) test -run '^$$' \
-	  -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|BaselineNoProduct|AlertLatency|LateBatch|Flood)$$' -benchtime 1x -count 3 -timeout 40m ./bench/ | tee .state/bench-e2e.txt
+	  -bench '^Benchmark(EndToEnd|BaselineKafkaRoundTrip|BaselineNoProduct|LatencyFixedRate|AlertLatency|LateBatch|Flood)$$' -benchtime 1x -count 3 -timeout 40m ./bench/ | tee .state/bench-e2e.txt
 	scripts/plain-kafka.sh down
 	@echo; cat .state/bench-micro.txt .state/bench-benthos.txt .state/bench-state.txt .state/bench-identity.txt .state/bench-surge.txt .state/bench-export.txt .state/bench-publish.txt .state/bench-e2e.txt | $(GO) run ./bench/report
 

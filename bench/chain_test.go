@@ -5,11 +5,15 @@ package bench
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/valyala/fastjson"
 
 	"github.com/vigia-observatory/vigia/bench/corpus"
 	"github.com/vigia-observatory/vigia/internal/secrets"
@@ -123,5 +127,47 @@ func BenchmarkBaselineStdlibJSON(b *testing.B) {
 		if err := json.Unmarshal(recs[i&(len(recs)-1)], &m); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkChainFloor is the least any chain of this kind must do, over the same pass: the
+// JSON parse alone (fastjson, no field read), and the parse plus the one keyed hash an
+// identity needs (HMAC-SHA256 of the document number). It shows what one core of this machine
+// allows before validation, deduplication or windows.
+func BenchmarkChainFloor(b *testing.B) {
+	recs := corpus.Pass()
+	key := bytes.Repeat([]byte{9}, 32)
+	for _, withHMAC := range []bool{false, true} {
+		name := "parse"
+		if withHMAC {
+			name = "parse+hmac"
+		}
+		b.Run(name, func(b *testing.B) {
+			var p fastjson.Parser
+			mac := hmac.New(sha256.New, key)
+			var sum [sha256.Size]byte
+			var events int
+			var elapsed time.Duration
+			for b.Loop() {
+				start := time.Now()
+				for _, rec := range recs {
+					v, err := p.ParseBytes(rec)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if withHMAC {
+						if n := v.GetStringBytes("person", "document", "number"); n != nil {
+							mac.Reset()
+							mac.Write(n)
+							mac.Sum(sum[:0])
+						}
+					}
+				}
+				elapsed += time.Since(start)
+				events += len(recs)
+			}
+			b.ReportMetric(float64(events)/elapsed.Seconds(), "events/s")
+			b.ReportMetric(float64(elapsed.Nanoseconds())/float64(events), "ns/event")
+		})
 	}
 }
