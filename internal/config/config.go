@@ -218,6 +218,11 @@ type ClickHouse struct {
 	Addr []string `yaml:"addr" env:"ADDR" envSeparator:","`
 	// Database holds Vigía's tables; `vigia migrate` creates it. Default "vigia".
 	Database string `yaml:"database" env:"DATABASE"`
+	// Cluster, when set, is the name of the servers' cluster (their remote_servers): `vigia
+	// migrate` then runs every statement ON CLUSTER, each table is a Replicated*MergeTree
+	// <table>_local on every shard and a Distributed table of its name over them (docs/DESIGN.md,
+	// "Deployment"). Default none: one server, the tables as the migrations write them.
+	Cluster string `yaml:"cluster" env:"CLUSTER"`
 	// Username is the identity of the stages and of every command but `vigia migrate`.
 	// Default vigia_pipeline with PasswordFile <state>/clickhouse/secrets/pipeline.password
 	// when that file exists (what `make services` writes; <state> is VIGIA_STATE_DIR or
@@ -461,6 +466,9 @@ func (c *Config) Validate() error {
 	positiveDur(bad, "clickhouse.dial_timeout", c.ClickHouse.DialTimeout)
 	if !identRe.MatchString(c.ClickHouse.Database) {
 		bad("clickhouse.database", "%q must be a plain identifier (letters, digits, '_')", c.ClickHouse.Database)
+	}
+	if c.ClickHouse.Cluster != "" && !identRe.MatchString(c.ClickHouse.Cluster) {
+		bad("clickhouse.cluster", "%q must be the name of a cluster in the servers' remote_servers (letters, digits, '_')", c.ClickHouse.Cluster)
 	}
 	if c.ClickHouse.Username == "" {
 		bad("clickhouse.username", "must not be empty")

@@ -38,6 +38,7 @@ func TestValidateNamesTheKey(t *testing.T) {
 		{"prefix with dot", func(c *Config) { c.Kafka.TopicPrefix = "a.b" }, "kafka.topic_prefix"},
 		{"partitions", func(c *Config) { c.Kafka.Partitions = 0 }, "kafka.partitions"},
 		{"database", func(c *Config) { c.ClickHouse.Database = "drop table" }, "clickhouse.database"},
+		{"cluster", func(c *Config) { c.ClickHouse.Cluster = "region-1" }, "clickhouse.cluster"},
 		{"max count", func(c *Config) { c.Validation.MaxCount = -1 }, "validation.max_count"},
 		{"skew", func(c *Config) { c.Validation.MaxClockSkew = 0 }, "validation.max_clock_skew"},
 		{"metrics", func(c *Config) { c.Metrics.Listen = "9464" }, "metrics.listen"},

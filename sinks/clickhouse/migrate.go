@@ -15,6 +15,7 @@ import (
 	"text/template"
 	"time"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
@@ -23,7 +24,8 @@ var migrationFiles embed.FS
 
 // Migration is one versioned DDL file, migrations/NNN_name.sql. Its SQL is a text/template:
 // {{.DB}} is the database, {{.Public}} its published layer (PublicDatabase) and {{lc "String"}} is LowCardinality(String) where the server has
-// it and String elsewhere. Statements are separated by ";" at the end of a line.
+// it and String elsewhere; {{.Server}} is the server's capabilities, for a statement only some
+// versions can run. Statements are separated by ";" at the end of a line.
 type Migration struct {
 	Version  int
 	Name     string
@@ -80,7 +82,11 @@ func (m Migration) Statements(db string, srv Server) ([]string, error) {
 		return nil, fmt.Errorf("cannot parse migration %03d_%s: %w", m.Version, m.Name, err)
 	}
 	var buf bytes.Buffer
-	if err := t.Execute(&buf, struct{ DB, Public string }{db, PublicDatabase(db)}); err != nil {
+	data := struct {
+		DB, Public string
+		Server     Server
+	}{db, PublicDatabase(db), srv}
+	if err := t.Execute(&buf, data); err != nil {
 		return nil, fmt.Errorf("cannot render migration %03d_%s: %w", m.Version, m.Name, err)
 	}
 	var out []string
@@ -109,9 +115,16 @@ type MigrateResult struct {
 }
 
 // Migrate creates the database and applies, in order, every migration not yet recorded in
-// <db>.schema_migrations. Running it again applies nothing. A recorded migration whose file
-// changed since is an error: migrations are append-only.
+// <db>.schema_migrations, on one server. Running it again applies nothing. A recorded
+// migration whose file changed since is an error: migrations are append-only.
 func Migrate(ctx context.Context, conn driver.Conn, db string) (MigrateResult, error) {
+	return MigrateCluster(ctx, conn, db, "")
+}
+
+// MigrateCluster is Migrate in cluster mode when cluster is set (see ForCluster): every
+// statement runs ON CLUSTER, so it needs the servers' remote_servers and distributed DDL
+// (ZooKeeper or Keeper) configured.
+func MigrateCluster(ctx context.Context, conn driver.Conn, db, cluster string) (MigrateResult, error) {
 	srv, err := DetectServer(ctx, conn)
 	if err != nil {
 		return MigrateResult{}, err
@@ -121,10 +134,11 @@ func Migrate(ctx context.Context, conn driver.Conn, db string) (MigrateResult, e
 	if err != nil {
 		return res, err
 	}
-	for _, q := range []string{
-		"CREATE DATABASE IF NOT EXISTS " + db,
-		"CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations (version UInt32, name String, checksum String, server_version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY version",
-	} {
+	prep, err := ForCluster(prepareStatements(db), cluster)
+	if err != nil {
+		return res, err
+	}
+	for _, q := range prep {
 		if err := conn.Exec(ctx, q); err != nil {
 			return res, fmt.Errorf("cannot prepare database %s: %w", db, err)
 		}
@@ -141,13 +155,39 @@ func Migrate(ctx context.Context, conn driver.Conn, db string) (MigrateResult, e
 			res.Current = m.Version
 			continue
 		}
-		if err := apply(ctx, conn, db, srv, m); err != nil {
+		if err := apply(ctx, conn, db, srv, cluster, m); err != nil {
 			return res, err
 		}
 		res.Applied = append(res.Applied, m)
 		res.Current = m.Version
 	}
 	return res, nil
+}
+
+// prepareStatements create the database and its record of applied migrations.
+func prepareStatements(db string) []string {
+	return []string{
+		"CREATE DATABASE IF NOT EXISTS " + db,
+		"CREATE TABLE IF NOT EXISTS " + db + ".schema_migrations (version UInt32, name String, checksum String, server_version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY version",
+	}
+}
+
+// Plan is every statement a migration of an empty database runs on srv, in order, in cluster
+// mode when cluster is set: what `vigia migrate --dry-run` prints.
+func Plan(db string, srv Server, cluster string) ([]string, error) {
+	ms, err := Migrations()
+	if err != nil {
+		return nil, err
+	}
+	out := prepareStatements(db)
+	for _, m := range ms {
+		stmts, err := m.Statements(db, srv)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, stmts...)
+	}
+	return ForCluster(out, cluster)
 }
 
 func appliedMigrations(ctx context.Context, conn driver.Conn, db string) (map[int]string, error) {
@@ -168,10 +208,17 @@ func appliedMigrations(ctx context.Context, conn driver.Conn, db string) (map[in
 	return out, rows.Err()
 }
 
-func apply(ctx context.Context, conn driver.Conn, db string, srv Server, m Migration) error {
+func apply(ctx context.Context, conn driver.Conn, db string, srv Server, cluster string, m Migration) error {
 	stmts, err := m.Statements(db, srv)
 	if err != nil {
 		return err
+	}
+	if stmts, err = ForCluster(stmts, cluster); err != nil {
+		return fmt.Errorf("cannot apply migration %03d_%s: %w", m.Version, m.Name, err)
+	}
+	if cluster != "" {
+		// The record goes through the Distributed table: synchronously, so the next run reads it.
+		ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_distributed_sync": 1}))
 	}
 	for _, q := range stmts {
 		if err := conn.Exec(ctx, q); err != nil {
