@@ -205,11 +205,11 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		p.out = append(p.out, kafka.Message{Topic: cfg.Topics.Clean(), Key: stream.PartitionKey(p.part), Value: wire.AppendMarker(nil, wm)})
 	}
 	if err := cfg.Producer.WriteMessages(ctx, p.out...); err != nil {
+		p.keepDelivered(err)
 		return p.delivered, fmt.Errorf("cannot produce dedup output: %w", err)
 	}
-	for _, a := range p.pending.accepted {
-		p.state.Add(uint64(a[0]), uint64(a[1]), uint64(a[2]), a[5])
-		p.state.AddSemantic(uint64(a[3]), uint64(a[4]), a[5])
+	for i := range p.pending.accepted {
+		p.remember(i)
 	}
 	p.wm = wm
 	if len(msgs) > 0 {
@@ -217,6 +217,29 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	}
 	p.count(len(p.pending.accepted), exact, semantic, corrupt)
 	return p.delivered, nil
+}
+
+// remember adds the keys of the batch's i-th accepted record to the state.
+func (p *partition) remember(i int) {
+	a := p.pending.accepted[i]
+	p.state.Add(uint64(a[0]), uint64(a[1]), uint64(a[2]), a[5])
+	p.state.AddSemantic(uint64(a[3]), uint64(a[4]), a[5])
+}
+
+// keepDelivered remembers the records a failed produce delivered all the same: when a broker
+// is lost in the middle of a batch, the partitions it did not lead acknowledge theirs. The
+// batch is handed again, and those records must then be repeats, not events counted twice
+// downstream (found by killing a broker of three: TestClusterBrokerKilled).
+func (p *partition) keepDelivered(err error) {
+	var failed kafka.WriteErrors
+	if !errors.As(err, &failed) || len(failed) != len(p.out) {
+		return // nothing says which were delivered: all are handed again, as before
+	}
+	for i := range p.pending.accepted { // out[i] is accepted[i]; a marker may follow them
+		if failed[i] == nil {
+			p.remember(i)
+		}
+	}
 }
 
 func (p *partition) verdict(e *wire.CleanPeek) dedupstate.Verdict {
