@@ -19,7 +19,7 @@ BIN     := bin/vigia
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build services services-down services-status test unit vet fmt bench migrate clean dashboards demo
+.PHONY: build services services-down services-status services-cluster services-cluster-down test test-cluster unit vet fmt bench migrate clean dashboards demo
 
 # make demo replays this many wall-clock seconds; CI runs it short (make test).
 DEMO_SECONDS ?= 120
@@ -37,11 +37,18 @@ services-down: ## stop them (data is kept in .state/)
 services-status:
 	scripts/services.sh status
 
+services-cluster: ## the local cluster: ZooKeeper, two ClickHouse replicas of one shard, three Kafka brokers (RF 3), loopback
+	scripts/cluster.sh up
+
+services-cluster-down: ## stop it (data is kept in .state/cluster/)
+	scripts/cluster.sh down
+
 vet: ## gofmt, go vet, and no build output tracked (scripts/check-tree.sh)
 	scripts/check-tree.sh
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	$(GO) vet -tags cluster ./cmd/vigia/
 
 unit: ## every test that needs no Kafka or ClickHouse (go test -short), in under a minute
 	$(GO) test -short -count=1 ./...
@@ -49,6 +56,10 @@ unit: ## every test that needs no Kafka or ClickHouse (go test -short), in under
 test: services vet ## unit + integration tests against the real services (race detector on), then the demo, short
 	$(GO) test -race -count=1 -timeout 40m ./...
 	$(MAKE) demo DEMO_SECONDS=30 DEMO_QUIET=1
+	$(MAKE) test-cluster
+
+test-cluster: services services-cluster ## the end-to-end scenario on the local cluster, and with a replica, a broker and a process killed
+	eval "$$(scripts/cluster.sh env)" && $(GO) test -tags cluster -race -count=1 -timeout 30m -run '^TestCluster' ./cmd/vigia/
 
 demo: build ## the one-command demo: the real 2023 Darién and Honduras surges through the pipeline, with a live view
 	DEMO_SECONDS=$(DEMO_SECONDS) scripts/demo.sh

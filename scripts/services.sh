@@ -465,6 +465,24 @@ kafka_ready() {
   ((${#b[@]} == 10)) && [[ ${b[*]:4:4} == "56 49 47 41" && ${b[*]:8:2} == "00 00" ]]
 }
 
+# A real Kafka protocol exchange, without starting a JVM: Metadata v4 request (the oldest
+# version Kafka 4.x accepts) on the broker port; ready when the answer lists a broker.
+# The broker only processes requests once it has caught up with the controller and is
+# unfenced, so topics can be created as soon as this succeeds.
+plaintext_kafka_ready() {
+  local out
+  local -a b
+  # size=20 | api_key=3 api_version=4 correlation_id="VIGA" client_id="vigia" | topics=null(all) allow_auto_topic_creation=false
+  # shellcheck disable=SC2016  # $1/$2 are expanded by the inner bash
+  out=$(timeout 5 bash -c '
+    exec 3<>"/dev/tcp/$1/$2" || exit 1
+    printf "\x00\x00\x00\x14\x00\x03\x00\x04\x56\x49\x47\x41\x00\x05vigia\xff\xff\xff\xff\x00" >&3
+    head -c 20 <&3 | od -An -v -tx1' _ "$HOST" "$KAFKA_PORT" 2>/dev/null) || return 1
+  # answer: size(4) correlation_id(4) throttle_time_ms(4) brokers.count(4) brokers[0].node_id(4)
+  read -r -a b <<<"${out//$'\n'/ }"
+  ((${#b[@]} == 20)) && [[ ${b[*]:4:4} == "56 49 47 41" && ${b[*]:12:4} != "00 00 00 00" ]]
+}
+
 start_kafka() {
   local cluster_id
   local -a heap
