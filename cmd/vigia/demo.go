@@ -148,7 +148,7 @@ func resetDemo(ctx context.Context, cfg config.Config) (driver.Conn, error) {
 			return nil, fmt.Errorf("cannot empty the demo database %s: %w", db, err)
 		}
 	}
-	if _, err := chsink.Migrate(ctx, conn, cfg.ClickHouse.Database); err != nil {
+	if _, err := chsink.MigrateCluster(ctx, conn, cfg.ClickHouse.Database, cfg.ClickHouse.Cluster); err != nil {
 		conn.Close()
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -219,9 +221,32 @@ func (e *e2e) publish(pubs []pub) {
 		for _, p := range pubs[i:min(i+1000, len(pubs))] {
 			msgs = append(msgs, kafka.Message{Topic: names.Raw(p.agency), Value: p.value})
 		}
-		if err := w.WriteMessages(ctx, msgs...); err != nil {
+		e.write(ctx, w, msgs)
+	}
+}
+
+// write produces msgs, producing again only those that failed, as an agency's publisher
+// would while a broker is down and its partitions move to another (TestClusterBrokerKilled).
+func (e *e2e) write(ctx context.Context, w *kafka.Writer, msgs []kafka.Message) {
+	e.t.Helper()
+	for {
+		err := w.WriteMessages(ctx, msgs...)
+		var failed kafka.WriteErrors
+		if err == nil {
+			return
+		}
+		if !errors.As(err, &failed) || ctx.Err() != nil {
 			e.t.Fatalf("cannot publish: %v", err)
 		}
+		var again []kafka.Message
+		for i, werr := range failed {
+			if werr != nil {
+				again = append(again, msgs[i])
+			}
+		}
+		e.t.Logf("%d of %d records not acknowledged (%v); producing them again", len(again), len(msgs), failed[slices.IndexFunc(failed, func(err error) bool { return err != nil })])
+		msgs = again
+		time.Sleep(time.Second)
 	}
 }
 

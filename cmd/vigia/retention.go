@@ -32,14 +32,14 @@ systemd timer, or the compose service's schedule). Without --apply it only print
 			defer conn.Close()
 			db := cfg.ClickHouse.Database
 			cutoff := chsink.RowCutoff(time.Now(), cfg.Pipeline.RowRetentionMonths)
-			e, err := chsink.ExpiredRows(ctx, conn, db, cutoff)
+			e, err := chsink.ExpiredRows(ctx, conn, db, cfg.ClickHouse.Cluster, cutoff)
 			if err != nil {
 				return err
 			}
 			out := cmd.OutOrStdout()
 			verb := "would drop"
 			if apply {
-				if err := chsink.DropExpired(ctx, conn, db, cutoff, e); err != nil {
+				if err := chsink.DropExpired(ctx, conn, db, cfg.ClickHouse.Cluster, cutoff, e); err != nil {
 					return err
 				}
 				verb = "dropped"

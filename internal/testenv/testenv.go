@@ -160,7 +160,7 @@ func ClickHouse(t testing.TB, cfg config.Config) driver.Conn {
 	conn := ClickHouseEmpty(t, cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	if _, err := chsink.Migrate(ctx, conn, cfg.ClickHouse.Database); err != nil {
+	if _, err := chsink.MigrateCluster(ctx, conn, cfg.ClickHouse.Database, cfg.ClickHouse.Cluster); err != nil {
 		t.Fatalf("cannot migrate test database: %v", err)
 	}
 	return conn
@@ -177,8 +177,12 @@ func ClickHouseEmpty(t testing.TB, cfg config.Config) driver.Conn {
 	}
 	t.Cleanup(func() {
 		if os.Getenv("VIGIA_KEEP_TEST_DB") == "" {
-			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+cfg.ClickHouse.Database)
-			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+chsink.PublicDatabase(cfg.ClickHouse.Database))
+			on := ""
+			if cfg.ClickHouse.Cluster != "" {
+				on = " ON CLUSTER " + cfg.ClickHouse.Cluster // every replica's copy, and its ZooKeeper paths
+			}
+			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+cfg.ClickHouse.Database+on)
+			_ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+chsink.PublicDatabase(cfg.ClickHouse.Database)+on)
 		}
 		conn.Close()
 	})

@@ -36,17 +36,24 @@ func ValidClusterName(name string) bool { return clusterNameRe.MatchString(name)
 //     db.t ON CLUSTER AS db.t_local ENGINE = Distributed(cluster, db, t_local, key), the key
 //     being cityHash64 of the table's ORDER BY columns: rows with the same sorting key land on
 //     one shard, so ReplacingMergeTree still collapses repeats and FINAL stays exact.
-//   - ALTER TABLE db.t runs ON CLUSTER on db.t_local and on db.t (its columns follow);
-//     a MODIFY SETTING of non_replicated_deduplication_window is dropped: replicated tables
-//     deduplicate inserts by their own window.
-func ForCluster(stmts []string, cluster string) ([]string, error) {
+//   - ALTER TABLE db.t runs ON CLUSTER on db.t_local, then db.t is dropped and created
+//     again over it, with its columns; a MODIFY SETTING of non_replicated_deduplication_window
+//     is dropped: replicated tables deduplicate inserts by their own window.
+//
+// schema is every single-server statement of the migrations (Plan's, without cluster): an
+// ALTER recreates its table's Distributed table, whose sharding key its CREATE gave.
+func ForCluster(stmts []string, cluster string, schema []string) ([]string, error) {
 	if cluster == "" {
 		return stmts, nil
 	}
 	if !ValidClusterName(cluster) {
 		return nil, fmt.Errorf("cannot use cluster %q: a cluster name is letters, digits and _", cluster)
 	}
+	keys := shardingKeys(schema)
 	on := " ON CLUSTER " + cluster
+	distributed := func(db, t string) string {
+		return fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s%s ENGINE = Distributed(%s, %s, %s%s, %s)", db, t, on, db, t, LocalSuffix, cluster, db, t, LocalSuffix, keys[db+"."+t])
+	}
 	var out []string
 	for _, s := range stmts {
 		s = withoutComments(s)
@@ -61,18 +68,26 @@ func ForCluster(stmts []string, cluster string) ([]string, error) {
 			if strings.TrimSpace(args) != "" {
 				repl += ", " + args
 			}
+			keys[db+"."+t] = shardingKey(rest)
 			out = append(out,
 				fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s (%s) ENGINE = %s)%s", db, local, on, cols, repl, rest),
-				fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s AS %s.%s ENGINE = Distributed(%s, %s, %s, %s)", db, t, on, db, local, cluster, db, local, shardingKey(rest)))
+				distributed(db, t))
 		case alterRe.MatchString(s):
 			m := alterRe.FindStringSubmatch(s)
 			db, t, action := m[1], m[2], m[3]
 			if strings.Contains(action, "non_replicated_deduplication_window") {
 				continue
 			}
+			if _, ok := keys[db+"."+t]; !ok {
+				return nil, fmt.Errorf("cannot alter %s.%s on a cluster: no migration creates it", db, t)
+			}
 			out = append(out, fmt.Sprintf("ALTER TABLE %s.%s%s%s %s", db, t, LocalSuffix, on, action))
 			if !strings.HasPrefix(strings.TrimSpace(action), "MODIFY SETTING") {
-				out = append(out, fmt.Sprintf("ALTER TABLE %s.%s%s %s", db, t, on, action))
+				// An ALTER ON CLUSTER runs on one replica per replicated shard, so it cannot
+				// reach the Distributed table every server holds: that one is made again over
+				// the altered local table (a replicated ALTER returns once the active replicas
+				// have applied it).
+				out = append(out, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, t, on), distributed(db, t))
 			}
 		default:
 			first, _, _ := strings.Cut(s, "\n")
@@ -125,4 +140,15 @@ func withoutComments(s string) string {
 		}
 	}
 	return strings.TrimSpace(strings.Join(out, "\n"))
+}
+
+// shardingKeys maps each table a single-server schema creates ("db.t") to its sharding key.
+func shardingKeys(schema []string) map[string]string {
+	keys := map[string]string{}
+	for _, s := range schema {
+		if m := createTableRe.FindStringSubmatch(withoutComments(s)); m != nil {
+			keys[m[1]+"."+m[2]] = shardingKey(m[6])
+		}
+	}
+	return keys
 }

@@ -134,7 +134,13 @@ func MigrateCluster(ctx context.Context, conn driver.Conn, db, cluster string) (
 	if err != nil {
 		return res, err
 	}
-	prep, err := ForCluster(prepareStatements(db), cluster)
+	var schema []string
+	if cluster != "" {
+		if schema, err = Plan(db, srv, ""); err != nil {
+			return res, err
+		}
+	}
+	prep, err := ForCluster(prepareStatements(db), cluster, schema)
 	if err != nil {
 		return res, err
 	}
@@ -155,7 +161,7 @@ func MigrateCluster(ctx context.Context, conn driver.Conn, db, cluster string) (
 			res.Current = m.Version
 			continue
 		}
-		if err := apply(ctx, conn, db, srv, cluster, m); err != nil {
+		if err := apply(ctx, conn, db, srv, cluster, schema, m); err != nil {
 			return res, err
 		}
 		res.Applied = append(res.Applied, m)
@@ -187,7 +193,7 @@ func Plan(db string, srv Server, cluster string) ([]string, error) {
 		}
 		out = append(out, stmts...)
 	}
-	return ForCluster(out, cluster)
+	return ForCluster(out, cluster, out)
 }
 
 func appliedMigrations(ctx context.Context, conn driver.Conn, db string) (map[int]string, error) {
@@ -208,12 +214,12 @@ func appliedMigrations(ctx context.Context, conn driver.Conn, db string) (map[in
 	return out, rows.Err()
 }
 
-func apply(ctx context.Context, conn driver.Conn, db string, srv Server, cluster string, m Migration) error {
+func apply(ctx context.Context, conn driver.Conn, db string, srv Server, cluster string, schema []string, m Migration) error {
 	stmts, err := m.Statements(db, srv)
 	if err != nil {
 		return err
 	}
-	if stmts, err = ForCluster(stmts, cluster); err != nil {
+	if stmts, err = ForCluster(stmts, cluster, schema); err != nil {
 		return fmt.Errorf("cannot apply migration %03d_%s: %w", m.Version, m.Name, err)
 	}
 	if cluster != "" {

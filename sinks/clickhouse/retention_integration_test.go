@@ -59,18 +59,18 @@ func TestRetention(t *testing.T) {
 	if !cutoff.Equal(time.Date(2025, 11, 1, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("cutoff %s, want 2025-11-01 (13 whole months before December 2026)", cutoff)
 	}
-	e, err := chsink.ExpiredRows(ctx, conn, db, cutoff)
+	e, err := chsink.ExpiredRows(ctx, conn, db, "", cutoff)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(e.EventMonths, []string{"202509", "202510"}) || e.EventRows != 2 || e.DLQRows != 1 {
 		t.Fatalf("expired %+v, want months 202509 and 202510 (2 events) and 1 DLQ row", e)
 	}
-	if err := chsink.DropExpired(ctx, conn, db, cutoff, e); err != nil {
+	if err := chsink.DropExpired(ctx, conn, db, "", cutoff, e); err != nil {
 		t.Fatal(err)
 	}
 	testenv.Eventually(t, 30*time.Second, func() error { // the DLQ delete is a mutation
-		after, err := chsink.ExpiredRows(ctx, conn, db, cutoff)
+		after, err := chsink.ExpiredRows(ctx, conn, db, "", cutoff)
 		if err != nil || len(after.EventMonths) > 0 || after.DLQRows > 0 {
 			return fmt.Errorf("after the drop: %+v %v", after, err)
 		}

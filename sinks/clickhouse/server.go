@@ -28,12 +28,19 @@ func Open(ctx context.Context, c config.ClickHouse) (driver.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot open ClickHouse at %s: clickhouse.tls_ca_file: %w", where, err)
 	}
-	conn, err := clickhouse.Open(&clickhouse.Options{
+	opts := &clickhouse.Options{
 		Addr:        c.Addr,
 		Auth:        clickhouse.Auth{Username: c.Username, Password: c.Password},
 		TLS:         tlsConfig,
 		DialTimeout: c.DialTimeout,
-	})
+	}
+	if c.Cluster != "" {
+		// An insert into a Distributed table is acknowledged once its shard's replica has it,
+		// not when it is queued on the receiving server: offsets are committed on that
+		// acknowledgement, and what was inserted must be readable at once.
+		opts.Settings = clickhouse.Settings{"insert_distributed_sync": 1}
+	}
+	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open ClickHouse at %s: %w", where, err)
 	}
