@@ -20,7 +20,6 @@ import (
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/kclient"
 	"github.com/vigia-observatory/vigia/internal/stream"
-	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
 	"github.com/vigia-observatory/vigia/sinks/notifier"
 )
@@ -37,10 +36,7 @@ var alertZone = time.FixedZone("UTC-6", -6*3600)
 func BenchmarkAlertLatency(b *testing.B) {
 	for b.Loop() {
 		b.StopTimer()
-		cfg := testenv.Config(b)
-		cfg.Kafka.Partitions = 6
-		conn := testenv.ClickHouse(b, cfg)
-		ensureRaw(b, cfg)
+		cfg, conn := rig(b)
 		hook := &alertHook{at: map[string]time.Time{}}
 		srv := httptest.NewServer(hook)
 		routes := filepath.Join(b.TempDir(), "routes.yaml")

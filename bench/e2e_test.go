@@ -160,6 +160,15 @@ func writeAll(b *testing.B, kc *kclient.Client, topic string, recs [][]byte) {
 // ensureRaw registers the benchmark's agency (registry and raw topic), so ingest consumes it.
 func ensureRaw(b *testing.B, cfg config.Config) { testenv.Enroll(b, cfg, "hn-inm") }
 
+// rig is a benchmark run's own topics (six partitions) and database, its agency enrolled.
+func rig(b *testing.B) (config.Config, driver.Conn) {
+	cfg := testenv.Config(b)
+	cfg.Kafka.Partitions = 6
+	conn := testenv.ClickHouse(b, cfg)
+	ensureRaw(b, cfg)
+	return cfg, conn
+}
+
 // plaintext points cfg at the plaintext benchmark broker, with the pipeline's topics and the
 // registry made there, and returns the environment the pipeline process needs for it.
 func plaintext(b *testing.B, cfg config.Config, brokers string) (config.Config, []string) {

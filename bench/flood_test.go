@@ -38,10 +38,7 @@ func BenchmarkFlood(b *testing.B) {
 func flood(b *testing.B, budgetMiB int) {
 	for b.Loop() {
 		b.StopTimer()
-		cfg := testenv.Config(b)
-		cfg.Kafka.Partitions = 6
-		conn := testenv.ClickHouse(b, cfg)
-		ensureRaw(b, cfg)
+		cfg, conn := rig(b)
 		kc := testenv.Kafka(b, cfg)
 		w := kc.Writer(kclient.WriterConfig{Topic: topics.Names{Prefix: cfg.Kafka.TopicPrefix}.Raw("hn-inm")})
 		junk := make([]byte, floodBytes*3/4)

@@ -12,7 +12,6 @@ import (
 	"github.com/vigia-observatory/vigia/bench/corpus"
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/kclient"
-	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
 )
 
@@ -32,10 +31,7 @@ func fixedRate(b *testing.B, rate int) {
 	recs := corpus.Records(rate * rateSeconds)
 	for b.Loop() {
 		b.StopTimer()
-		cfg := testenv.Config(b)
-		cfg.Kafka.Partitions = 6
-		conn := testenv.ClickHouse(b, cfg)
-		ensureRaw(b, cfg)
+		cfg, conn := rig(b)
 		proc := startPipeline(b, cfg)
 		time.Sleep(3 * time.Second) // let the consumer groups join before the clock starts
 		b.StartTimer()

@@ -483,6 +483,41 @@ plaintext_kafka_ready() {
   ((${#b[@]} == 20)) && [[ ${b[*]:4:4} == "56 49 47 41" && ${b[*]:12:4} != "00 00 00 00" ]]
 }
 
+# plain_kafka_properties node-id voters: the roles and listeners of a PLAINTEXT broker and
+# controller (the benchmark broker's and the cluster's); kafka_common_properties follows.
+plain_kafka_properties() {
+  cat <<EOF
+process.roles=broker,controller
+node.id=$1
+controller.quorum.voters=$2
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+EOF
+}
+
+# launch_plain_kafka cluster-id what: formats the PLAINTEXT broker of $KAFKA_PROPS if its
+# storage is new (the benchmark broker's and the cluster's) and starts it.
+launch_plain_kafka() {
+  local -a heap
+  mkdir -p "$KAFKA_DATA" "$KAFKA_LOGS"
+  if [[ ! -f $KAFKA_DATA/meta.properties ]]; then
+    kafka_java kafka.tools.StorageTool format --ignore-formatted -t "$1" -c "$KAFKA_PROPS" \
+      >"$KAFKA_LOGS/format.log" 2>&1 || {
+      show_logs "$KAFKA_LOGS/format.log"
+      die "formatting the storage of $2 failed"
+    }
+  fi
+  read -r -a heap <<<"$KAFKA_HEAP_OPTS"
+  say "starting $2 on $HOST:$KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT)..."
+  launch "$KAFKA_DIR" "$KAFKA_LOGS/kafka.out" "$KAFKA_PIDFILE" \
+    "$JAVA" "${heap[@]}" -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+    -Dkafka.logs.dir="$KAFKA_LOGS" -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
+    -cp "$KAFKA_LIB/*" kafka.Kafka "$KAFKA_PROPS"
+}
+
 start_kafka() {
   local cluster_id
   local -a heap
