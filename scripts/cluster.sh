@@ -46,14 +46,8 @@ kafka_ready() { plaintext_kafka_ready; } # the brokers are PLAINTEXT
 
 ensure_zookeeper() {
   [[ -f $ZK_JAR ]] && return 0
-  command -v apt-get >/dev/null 2>&1 || die "ZooKeeper is missing and there is no apt-get: install Debian's zookeeper package"
-  say "installing ZooKeeper (Debian package zookeeper)..."
-  local sudo=()
-  ((EUID == 0)) || sudo=(sudo -n)
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y --no-install-recommends zookeeper >"$CLUSTER_DIR/apt-zookeeper.log" 2>&1 || {
-    show_logs "$CLUSTER_DIR/apt-zookeeper.log"
-    die "cannot install Debian's zookeeper package"
-  }
+  apt_install ZooKeeper "$CLUSTER_DIR/apt-zookeeper.log" zookeeper
+  [[ -f $ZK_JAR ]] || die "Debian's zookeeper package is installed but $ZK_JAR is missing"
 }
 
 zk_ready() {

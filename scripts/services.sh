@@ -569,25 +569,34 @@ find_clickhouse() {
   [[ -n $CH_SERVER && -n $CH_CLIENT ]]
 }
 
+# apt_install what log package...: installs Debian packages as root (sudo when not root),
+# updating the package lists once if the first attempt fails.
+apt_install() {
+  local what=$1 log=$2
+  shift 2
+  local -a sudo=()
+  if ! command -v apt-get >/dev/null 2>&1; then
+    die "$what not found and apt-get is not available: install $* with your system's package manager"
+  fi
+  if [[ $(id -u) -ne 0 ]]; then
+    command -v sudo >/dev/null 2>&1 || die "$what not found: install it as root with apt-get install -y $*"
+    sudo=(sudo)
+  fi
+  say "$what not found: installing it with apt-get install -y $* (log: $log)..."
+  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@" >"$log" 2>&1; then
+    say "apt-get install failed, running apt-get update and trying again..."
+    if ! { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y "$@"; } >>"$log" 2>&1; then
+      show_logs "$log"
+      die "could not install $* with apt-get (log: $log)"
+    fi
+  fi
+}
+
 apt_install_clickhouse() {
   local -a sudo=()
   local log=$STATE_DIR/apt-clickhouse.log
-  if ! command -v apt-get >/dev/null 2>&1; then
-    die "clickhouse-server/clickhouse-client not found and apt-get is not available: install ClickHouse (server and client) with your system's package manager"
-  fi
-  if [[ $(id -u) -ne 0 ]]; then
-    command -v sudo >/dev/null 2>&1 ||
-      die "clickhouse-server/clickhouse-client not found: install them as root with apt-get install -y clickhouse-server clickhouse-client"
-    sudo=(sudo)
-  fi
-  say "clickhouse-server not found: installing it with apt-get install -y clickhouse-server clickhouse-client (log: $log)..."
-  if ! "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y clickhouse-server clickhouse-client >"$log" 2>&1; then
-    say "apt-get install failed, running apt-get update and trying again..."
-    if ! { "${sudo[@]}" apt-get update && "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y clickhouse-server clickhouse-client; } >>"$log" 2>&1; then
-      show_logs "$log"
-      die "could not install ClickHouse with apt-get (log: $log)"
-    fi
-  fi
+  [[ $(id -u) -eq 0 ]] || sudo=(sudo)
+  apt_install clickhouse-server "$log" clickhouse-server clickhouse-client
   # The package enables and may start the system-wide server, which listens on 9000/8123 too.
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet clickhouse-server 2>/dev/null; then
     say "disabling the system-wide clickhouse-server service the package started (it would take ports 9000/8123)"
