@@ -184,19 +184,9 @@ func plaintext(b *testing.B, cfg config.Config, brokers string) (config.Config, 
 	return cfg, []string{"VIGIA_KAFKA_SASL_MECHANISM=none", "VIGIA_KAFKA_TLS=false"}
 }
 
+// publish sends recs to the benchmark agency's raw topic as an agency's publisher would (lz4).
 func publish(b *testing.B, cfg config.Config, recs [][]byte) {
-	names := topics.Names{Prefix: cfg.Kafka.TopicPrefix}
-	w := publisher(b, cfg).Writer(kclient.WriterConfig{Topic: names.Raw("hn-inm"), BatchSize: 10000, BatchBytes: 16 << 20})
-	defer w.Close()
-	for i := 0; i < len(recs); i += 10000 {
-		msgs := make([]kafka.Message, 0, 10000)
-		for _, v := range recs[i:min(i+10000, len(recs))] {
-			msgs = append(msgs, kafka.Message{Value: v})
-		}
-		if err := w.WriteMessages(context.Background(), msgs...); err != nil {
-			b.Fatal(err)
-		}
-	}
+	writeAll(b, publisher(b, cfg), topics.Names{Prefix: cfg.Kafka.TopicPrefix}.Raw("hn-inm"), recs)
 }
 
 var buildOnce sync.Once
