@@ -36,6 +36,9 @@ gives. It exits 1 when it found any.`,
 			if err != nil {
 				return fmt.Errorf("--to %q: use a date like 2026-02-01", to)
 			}
+			if !f.Before(t) { // a bad range is the flags' fault: said before any server is asked
+				return fmt.Errorf("cannot audit: from %s is not before to %s (--from must be earlier than --to)", from, to)
+			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), time.Hour)
 			defer cancel()
 			cfg, conn, err := g.clickhouse(ctx, false)
