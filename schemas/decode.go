@@ -83,7 +83,46 @@ func decodeTop(k string, v *fastjson.Value, ev *Event, errs *Errors) {
 		ev.ReturningCountry = countryOf(v, "returning_country", errs)
 	case "mode":
 		ev.Mode = Mode(oneOf(v, "mode", modeNames, errs))
+	case "origin_subdivision":
+		ev.OriginSubdivision = stringOf(v, "origin_subdivision", errs)
+	case "reception_point_id":
+		ev.ReceptionPointID = stringOf(v, "reception_point_id", errs)
+	case "assistance_country":
+		ev.AssistanceCountry = countryOf(v, "assistance_country", errs)
+	case "case_type":
+		ev.CaseType = CaseType(oneOf(v, "case_type", caseTypeNames, errs))
+	case "case_status":
+		ev.CaseStatus = CaseStatus(oneOf(v, "case_status", caseStatusNames, errs))
+	case "service":
+		ev.Service = Service(oneOf(v, "service", serviceNames, errs))
+	case "outcome":
+		ev.Outcome = Outcome(oneOf(v, "outcome", outcomeNames, errs))
 	}
+}
+
+// decodeNeeds reads person.protection_needs: an array of codes (a repeated code counts once).
+func decodeNeeds(v *fastjson.Value, errs *Errors) Needs {
+	const path = "person.protection_needs"
+	a, err := v.Array()
+	if err != nil {
+		errs.add(path, BadType, path+" must be an array of codes")
+		return 0
+	}
+	var set Needs
+	for _, x := range a {
+		b, err := x.StringBytes()
+		if err != nil {
+			errs.add(path, BadType, path+" must be an array of codes")
+			return 0
+		}
+		n, ok := ParseNeed(string(b))
+		if !ok {
+			errs.add(path, BadEnum, path+" items must be one of "+strings.Join(needNames[:], ", "))
+			return 0
+		}
+		set = set.With(n)
+	}
+	return set
 }
 
 func decodePerson(v *fastjson.Value, p *Person, errs *Errors) {
@@ -117,6 +156,8 @@ func decodePerson(v *fastjson.Value, p *Person, errs *Errors) {
 			p.FamilyGroupID = stringOf(v, "person.family_group_id", errs)
 		case "document":
 			decodeDocument(v, &p.Document, errs)
+		case "protection_needs":
+			p.Protection = decodeNeeds(v, errs)
 		}
 	})
 }
@@ -204,11 +245,16 @@ func namesOf[E enum](last E) []string {
 }
 
 var (
-	typeNames      = namesOf(Return)
+	typeNames      = namesOf(Referral)
 	directionNames = namesOf(Exit)
 	roleNames      = namesOf(Destination)
 	sexNames       = namesOf(SexUnknown)
 	modeNames      = namesOf(Sea)
+
+	caseTypeNames   = namesOf(CaseOther)
+	caseStatusNames = namesOf(CaseClosed)
+	serviceNames    = namesOf(ServiceReintegration)
+	outcomeNames    = namesOf(Unreachable)
 )
 
 // oneOf is the index of v's string in names (from 1: names[0] stands for absent), for a

@@ -17,7 +17,9 @@ import (
 
 // Point is one place of the registry: a border post, an airport that receives return
 // flights, a reception centre, a migrant station, a Darién reception station, a detention
-// site or a US Border Patrol sector.
+// site, a US Border Patrol sector, a consulate of Honduras, Guatemala or El Salvador in
+// Mexico or the US (Country is the host country), or a reception centre for returned
+// children and families.
 type Point struct {
 	ID        string
 	Name      string
@@ -33,7 +35,7 @@ type Point struct {
 
 // PointKinds lists the allowed values of Point.Kind.
 var PointKinds = []string{"border_post", "airport", "reception_centre", "migrant_station",
-	"darien_station", "detention_site", "bp_sector"}
+	"darien_station", "detention_site", "bp_sector", "consulate", "child_reception_centre"}
 
 // Points is the registry, read-only once built.
 type Points struct {

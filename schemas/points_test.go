@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -26,5 +27,38 @@ func TestPointZones(t *testing.T) {
 	}
 	if ps.Zone("no-such-point") != time.UTC || ps.Name("no-such-point") != "no-such-point" {
 		t.Error("an unknown point is not UTC and named by its id")
+	}
+}
+
+// A consulate's id names the country it represents and its country is the host country; the
+// children's reception centres are in the countries of return.
+func TestPointConsulates(t *testing.T) {
+	t.Parallel()
+	ps, err := RegionPoints()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, p := range ps.All() {
+		kinds[p.Kind]++
+		switch p.Kind {
+		case "consulate":
+			if p.Country != "MEX" && p.Country != "USA" {
+				t.Errorf("consulate %s is in %s, want its host country MEX or USA", p.ID, p.Country)
+			}
+			if prefix, _, _ := strings.Cut(p.ID, "-cons-"); prefix != "hnd" && prefix != "gtm" && prefix != "slv" {
+				t.Errorf("consulate %s: id must start with hnd-cons-, gtm-cons- or slv-cons-", p.ID)
+			}
+		case "child_reception_centre":
+			if p.Country != "HND" && p.Country != "GTM" && p.Country != "SLV" {
+				t.Errorf("children's reception centre %s is in %s", p.ID, p.Country)
+			}
+		}
+	}
+	if kinds["consulate"] == 0 || kinds["child_reception_centre"] == 0 {
+		t.Errorf("kinds %v: the registry has no consulate or no children's reception centre", kinds)
+	}
+	if p, ok := ps.Lookup("hnd-cons-houston"); !ok || p.Country != "USA" || p.TimeZone != "America/Chicago" {
+		t.Errorf("hnd-cons-houston: %+v", p)
 	}
 }

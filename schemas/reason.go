@@ -31,6 +31,8 @@ const (
 	TooLarge
 	SinkRejected
 	SinkUnavailable
+	UnknownSubdivision
+	WrongPointKind
 	reasonCount
 )
 
@@ -63,6 +65,8 @@ var reasons = [reasonCount]reasonInfo{
 	TooLarge:                 {"too_large", false, "the record exceeds the maximum size"},
 	SinkRejected:             {"sink_rejected", false, "the storage server rejected the row for good"},
 	SinkUnavailable:          {"sink_unavailable", true, "the storage server could not be reached"},
+	UnknownSubdivision:       {"unknown_subdivision", true, "origin_subdivision is not an ISO 3166-2 code of the shipped list (retry after the list is updated)"},
+	WrongPointKind:           {"wrong_point_kind", false, "the point is not of the kind this field or event type needs (a consulate for assistance, a reception centre for referrals and reception_point_id)"},
 }
 
 // String returns the stable code, e.g. "missing_field".

@@ -11,6 +11,8 @@ import (
 type Validator struct {
 	// Points is the registry point_id must belong to. Required.
 	Points *Points
+	// Subdivisions is the list origin_subdivision must belong to. Default RegionSubdivisions.
+	Subdivisions *Subdivisions
 	// Versions lists the accepted schema_version values. Default [1].
 	Versions []int
 	// MaxCount bounds count (an aggregate record such as a return flight). Default 10000.
@@ -71,6 +73,7 @@ func (v *Validator) Validate(ev *Event, errs *Errors) {
 	v.validateWhere(ev, errs, decoded)
 	v.validatePerson(ev, errs)
 	v.validateReturn(ev, errs)
+	v.validateBrief(ev, errs, decoded)
 }
 
 func (v *Validator) validateHeader(ev *Event, errs *Errors, decoded int) {

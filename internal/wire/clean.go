@@ -38,10 +38,21 @@ type CleanEvent struct {
 	DestinationCountry string
 	ReturningCountry   string
 	Mode               schemas.Mode
-	PersonPseudonym    string // empty for minors by default, and when no identity was sent
-	FamilyPseudonym    string
-	KeyID              string // the key the pseudonyms and fingerprints were made with
-	IngestedAt         int64  // Unix seconds
+	// The brief's details (codec 5): codes, never free text, none of them personal.
+	OriginSubdivision string // ISO 3166-2
+	ReceptionPointID  string // returns: the centre that received them
+	AssistanceCountry string // assistance: where the case happened
+	CaseType          schemas.CaseType
+	CaseStatus        schemas.CaseStatus
+	Service           schemas.Service
+	Outcome           schemas.Outcome
+	// Protection are the person's coded protection needs: special-category data that travels
+	// only to be counted by the window stage (never written to a table row, never part of a key).
+	Protection      schemas.Needs
+	PersonPseudonym string // empty for minors by default, and when no identity was sent
+	FamilyPseudonym string
+	KeyID           string // the key the pseudonyms and fingerprints were made with
+	IngestedAt      int64  // Unix seconds
 
 	// ExactKey hashes (agency, event_id); SemanticKey is the keyed fingerprint of (person,
 	// type, point), zero when the record identifies no person. Both serve deduplication only
@@ -126,7 +137,12 @@ const (
 // upgrade, still in vigia.clean for the dedup horizon) are read with no alternate key.
 //
 // Version 4 adds the previous key's fingerprints (PrevKey, PrevAlt) after the alternate key.
-const cleanCodecVersion = 4
+//
+// Version 5 appends the brief's details after the strings of version 4: four enum bytes
+// (case type, case status, service, outcome), the protection needs (uvarint) and three
+// strings (origin subdivision, reception point, assistance country). Version 4 records are
+// read with none.
+const cleanCodecVersion = 5
 
 // Layout: 10 header bytes (version, schema version, enums, flags), then at fixed offsets the
 // watermark, exact key, semantic key and alternate key (8 bytes each, little-endian; version 2
@@ -160,7 +176,7 @@ func layout(b []byte) (varints int, k keys, ok bool) {
 			return 0, k, false
 		}
 		return offVarintsV3, keys{alt: binary.LittleEndian.Uint64(b[offAlt:])}, true
-	case cleanCodecVersion:
+	case 4, cleanCodecVersion:
 		if len(b) < offVarints {
 			return 0, k, false
 		}
@@ -191,6 +207,12 @@ func (e *CleanEvent) AppendBinary(b []byte) []byte {
 		b = binary.AppendUvarint(b, uint64(len(s)))
 		b = append(b, s...)
 	}
+	b = append(b, byte(e.CaseType), byte(e.CaseStatus), byte(e.Service), byte(e.Outcome))
+	b = binary.AppendUvarint(b, uint64(e.Protection))
+	for _, s := range [...]string{e.OriginSubdivision, e.ReceptionPointID, e.AssistanceCountry} {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
 	return b
 }
 
@@ -214,7 +236,7 @@ func (e *CleanEvent) UnmarshalBinary(b []byte) error {
 	e.SchemaVersion, e.Type, e.Role, e.Direction = b[1], schemas.EventType(b[2]), schemas.Role(b[3]), schemas.Direction(b[4])
 	e.Sex, e.AgeBand, e.Category, e.Mode = schemas.Sex(b[5]), AgeBand(b[6]), Category(b[7]), schemas.Mode(b[8])
 	e.Minor, e.Unaccompanied = b[9]&1 != 0, b[9]&2 != 0
-	if e.Type > schemas.Return || e.Role > schemas.Destination || e.Direction > schemas.Exit || e.Sex > schemas.SexUnknown ||
+	if e.Type > schemas.Referral || e.Role > schemas.Destination || e.Direction > schemas.Exit || e.Sex > schemas.SexUnknown ||
 		e.AgeBand > Age60plus || e.Category > AccompaniedMinor || e.Mode > schemas.Sea {
 		return ErrBadClean
 	}
@@ -228,10 +250,32 @@ func (e *CleanEvent) UnmarshalBinary(b []byte) error {
 		&e.DestinationCountry, &e.ReturningCountry, &e.PersonPseudonym, &e.FamilyPseudonym, &e.KeyID} {
 		*s = d.str()
 	}
+	e.CaseType, e.CaseStatus, e.Service, e.Outcome, e.Protection = 0, 0, 0, 0, 0
+	e.OriginSubdivision, e.ReceptionPointID, e.AssistanceCountry = "", "", ""
+	if b[0] == cleanCodecVersion {
+		d.brief(e)
+	}
 	if d.bad || len(d.b) != 0 {
 		return ErrBadClean
 	}
 	return nil
+}
+
+// brief reads the details version 5 appends.
+func (d *decoder) brief(e *CleanEvent) {
+	if len(d.b) < 4 {
+		d.bad = true
+		return
+	}
+	e.CaseType, e.CaseStatus, e.Service, e.Outcome = schemas.CaseType(d.b[0]), schemas.CaseStatus(d.b[1]), schemas.Service(d.b[2]), schemas.Outcome(d.b[3])
+	d.b = d.b[4:]
+	e.Protection = schemas.Needs(d.uvarint())
+	if e.CaseType > schemas.CaseOther || e.CaseStatus > schemas.CaseClosed || e.Service > schemas.ServiceReintegration || e.Outcome > schemas.Unreachable {
+		d.bad = true
+	}
+	for _, s := range [...]*string{&e.OriginSubdivision, &e.ReceptionPointID, &e.AssistanceCountry} {
+		*s = d.str()
+	}
 }
 
 // OccurredTime is OccurredAt as a time.Time in UTC.

@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"encoding/binary"
 	"testing"
 
 	"github.com/vigia-observatory/vigia/schemas"
@@ -107,11 +108,52 @@ func BenchmarkCleanUnmarshal(b *testing.B) {
 	}
 }
 
+// version4 is e (whose brief details must be empty) encoded as codec version 4 wrote it: the
+// version 5 bytes without the empty details' tail (four enum bytes, a zero varint, three empty
+// strings).
+func version4(t *testing.T, e CleanEvent) []byte {
+	t.Helper()
+	b := e.AppendBinary(nil)
+	tail := b[len(b)-8:]
+	for _, c := range tail {
+		if c != 0 {
+			t.Fatalf("the event has brief details: %v", tail)
+		}
+	}
+	b = b[:len(b)-8]
+	b[0] = 4
+	return b
+}
+
+// The brief's details round-trip, and version 4 records read with none.
+func TestBriefDetailsAndVersion4(t *testing.T) {
+	t.Parallel()
+	e := sampleClean()
+	v4 := version4(t, e)
+	var got CleanEvent
+	if err := got.UnmarshalBinary(v4); err != nil || got != e {
+		t.Fatalf("version 4: %v\n%+v\n%+v", err, got, e)
+	}
+	e.Type, e.CaseType, e.CaseStatus, e.AssistanceCountry = schemas.Assistance, schemas.CaseDetention, schemas.CaseOpened, "MEX"
+	e.OriginSubdivision, e.ReceptionPointID, e.Service, e.Outcome = "HN-CR", "hnd-camr-omoa", schemas.ServiceReintegration, schemas.Enrolled
+	e.Protection = schemas.Needs(0).With(schemas.NeedPregnancy).With(schemas.NeedOlderPerson)
+	b := e.AppendBinary(nil)
+	if err := got.UnmarshalBinary(b); err != nil || got != e {
+		t.Fatalf("version 5: %v\n%+v\n%+v", err, got, e)
+	}
+	// An out-of-range code is refused like any other bad byte.
+	strs := 3 + len("HN-CR") + len("hnd-camr-omoa") + len("MEX")
+	b[len(b)-strs-len(binary.AppendUvarint(nil, uint64(e.Protection)))-4] = 200
+	if got.UnmarshalBinary(b) == nil {
+		t.Fatal("a case type out of range was accepted")
+	}
+}
+
 // Version 2 records, written before the alternate key existed, still decode (no AltKey).
 func TestReadsCodecVersion2(t *testing.T) {
 	t.Parallel()
 	e := sampleClean()
-	v4 := e.AppendBinary(nil)
+	v4 := version4(t, e)
 	v2 := append(append([]byte{2}, v4[1:offAlt]...), v4[offVarints:]...)
 	var got CleanEvent
 	if err := got.UnmarshalBinary(v2); err != nil {
@@ -132,7 +174,7 @@ func TestReadsCodecVersion3(t *testing.T) {
 	t.Parallel()
 	e := sampleClean()
 	e.PrevKey, e.PrevAlt = 77, 78
-	v4 := e.AppendBinary(nil)
+	v4 := version4(t, e)
 	v3 := append(append([]byte{3}, v4[1:offPrev]...), v4[offVarints:]...)
 	var got CleanEvent
 	if err := got.UnmarshalBinary(v3); err != nil {

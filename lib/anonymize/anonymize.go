@@ -118,21 +118,28 @@ func (a *Anonymizer) Apply(ev *schemas.Event, pt *schemas.Point, out *wire.Clean
 		Minor: minor, Unaccompanied: minor && ev.Person.Unaccompanied.Bool(),
 		Category:           Category(ev, age, ageKnown),
 		DestinationCountry: ev.DestinationCountry, ReturningCountry: ev.ReturningCountry, Mode: ev.Mode,
-		KeyID: a.keyID, IngestedAt: a.cfg.Now(),
+		OriginSubdivision: ev.OriginSubdivision, ReceptionPointID: ev.ReceptionPointID, AssistanceCountry: ev.AssistanceCountry,
+		CaseType: ev.CaseType, CaseStatus: ev.CaseStatus, Service: ev.Service, Outcome: ev.Outcome,
+		Protection: ev.Person.Protection,
+		KeyID:      a.keyID, IngestedAt: a.cfg.Now(),
 		ExactKey: ExactKey(ev.Agency, ref),
 	}
 	if ageKnown {
 		out.AgeBand = wire.BandOf(age)
 	}
+	if ev.Type == schemas.Assistance && out.AssistanceCountry == "" {
+		out.AssistanceCountry = pt.Country
+	}
 	if id, alt := a.identity(ev); len(id) > 0 {
-		out.SemanticKey = a.semanticKey(a.mac, id, ev.Type, pt.ID)
+		d := detail(ev)
+		out.SemanticKey = a.semanticKey(a.mac, id, ev.Type, d, pt.ID)
 		if len(alt) > 0 {
-			out.AltKey = a.semanticKey(a.mac, alt, ev.Type, pt.ID)
+			out.AltKey = a.semanticKey(a.mac, alt, ev.Type, d, pt.ID)
 		}
 		if a.prev != nil { // a rotation's overlap: the fingerprints under the old key too
-			out.PrevKey = a.semanticKey(a.prev, id, ev.Type, pt.ID)
+			out.PrevKey = a.semanticKey(a.prev, id, ev.Type, d, pt.ID)
 			if len(alt) > 0 {
-				out.PrevAlt = a.semanticKey(a.prev, alt, ev.Type, pt.ID)
+				out.PrevAlt = a.semanticKey(a.prev, alt, ev.Type, d, pt.ID)
 			}
 		}
 		if pseudonymized {
@@ -222,11 +229,29 @@ func EventRefs(ring *secrets.KeyRing, agency, eventID string) []string {
 	return out
 }
 
+// detail is what else makes two records of one person at one point and hour two events: a
+// consular case's type and status (opening and closing are two records), a referral's
+// service (one returnee referred to health and to a reintegration programme). Zero for the
+// other types, whose keys stay what they were before the brief's types existed. Protection
+// needs are never part of it.
+func detail(ev *schemas.Event) byte {
+	switch ev.Type {
+	case schemas.Assistance:
+		return byte(ev.CaseType)<<2 | byte(ev.CaseStatus)
+	case schemas.Referral:
+		return byte(ev.Service)
+	}
+	return 0
+}
+
 // semanticKey fingerprints (person, type, point) with the secret key: it can only match the
 // same person at the same point for the same kind of event, so it links nothing else.
-func (a *Anonymizer) semanticKey(mac hash.Hash, identity []byte, t schemas.EventType, point string) uint64 {
+func (a *Anonymizer) semanticKey(mac hash.Hash, identity []byte, t schemas.EventType, detail byte, point string) uint64 {
 	a.scr = append(append(a.scr[:0], "semantic\x00"...), identity...)
 	a.scr = append(append(a.scr, 0, byte(t), 0), point...)
+	if detail != 0 {
+		a.scr = append(a.scr, 0, detail)
+	}
 	mac.Reset()
 	mac.Write(a.scr)
 	sum := mac.Sum(a.sum[:0])

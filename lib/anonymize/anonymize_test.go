@@ -239,3 +239,42 @@ func TestAppendNameMatchesTransform(t *testing.T) {
 		}
 	}
 }
+
+// Two records of one person at one point and hour are two events when a consular case opens
+// and closes, or a returnee is referred to two services; protection needs change no key and
+// travel only as the coded set.
+func TestBriefDetailsInKeys(t *testing.T) {
+	t.Parallel()
+	a := newAnon(t, k1)
+	consulate := &schemas.Point{ID: "hnd-cons-houston", Country: "USA"}
+	key := func(edit func(*schemas.Event)) wire.CleanEvent {
+		ev := adult()
+		ev.Type, ev.PointID, ev.Direction = schemas.Assistance, consulate.ID, schemas.DirectionNone
+		ev.CaseType, ev.CaseStatus = schemas.CaseDetention, schemas.CaseOpened
+		edit(ev)
+		var out wire.CleanEvent
+		a.Apply(ev, consulate, &out)
+		return out
+	}
+	opened := key(func(*schemas.Event) {})
+	closed := key(func(ev *schemas.Event) { ev.CaseStatus = schemas.CaseClosed })
+	flagged := key(func(ev *schemas.Event) { ev.Person.Protection = schemas.Needs(0).With(schemas.NeedMedical) })
+	if opened.SemanticKey == closed.SemanticKey || opened.AltKey == closed.AltKey {
+		t.Fatal("opening and closing a case share a key: the closing would be dropped as a repeat")
+	}
+	if flagged.SemanticKey != opened.SemanticKey || flagged.AltKey != opened.AltKey || flagged.PersonPseudonym != opened.PersonPseudonym {
+		t.Fatal("a protection need changed a key or the pseudonym")
+	}
+	if opened.AssistanceCountry != "USA" || flagged.Protection != schemas.Needs(0).With(schemas.NeedMedical) {
+		t.Fatalf("assistance country %q (want the consulate's), needs %v", opened.AssistanceCountry, flagged.Protection)
+	}
+	ev := adult()
+	var crossing wire.CleanEvent
+	a.Apply(ev, point, &crossing)
+	ev.Person.Protection = schemas.Needs(0).With(schemas.NeedPregnancy)
+	var again wire.CleanEvent
+	a.Apply(ev, point, &again)
+	if crossing.SemanticKey != again.SemanticKey {
+		t.Fatal("a crossing's key changed with its protection needs")
+	}
+}
