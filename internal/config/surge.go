@@ -107,7 +107,7 @@ func (s *Surge) validate(bad badFunc) {
 			ok   []string
 		}{
 			{"level", c.Level, []string{"point", "country"}}, {"population", c.Population, []string{"all", "minors", "unaccompanied"}},
-			{"role", c.Role, []string{"origin", "transit", "destination"}}, {"type", c.Type, []string{"crossing", "detention", "return"}},
+			{"role", c.Role, []string{"origin", "transit", "destination"}}, {"type", c.Type, []string{"crossing", "detention", "return", "assistance", "referral"}},
 		} {
 			if f.v != "" && !slices.Contains(f.ok, f.v) {
 				bad(key+"."+f.k, "%q must be one of %v (or empty for any)", f.v, f.ok)

@@ -126,8 +126,18 @@ func (rt *runtime) windowing() windowing.Config {
 
 func (rt *runtime) window() (stream.Handler, error) {
 	return window.New(window.Config{
-		Aggregator:    rt.windowing(),
-		Submit:        rt.sinks.windows.Submit,
+		Aggregator: rt.windowing(),
+		Submit:     rt.sinks.windows.Submit,
+		SubmitNeeds: func(ctx context.Context, part int, rows []windowing.NeedRow, source string) (stream.Ticket, error) {
+			out := make([]chsink.NeedsRow, len(rows))
+			for i, r := range rows {
+				out[i] = chsink.NeedsRow{NeedRow: r, Partition: part}
+			}
+			return rt.sinks.needs.Submit(ctx, out, source)
+		},
+		Resume: func(ctx context.Context, part int) (int64, error) {
+			return chsink.NeedsResume(ctx, rt.sinks.conn, rt.cfg.ClickHouse.Database, part)
+		},
 		FlushInterval: rt.cfg.Pipeline.WindowFlush,
 		Progress:      window.ProgressTo(rt.writer, rt.names.Progress(), rt.cleanParts),
 		Metrics:       rt.m, Log: rt.log,
@@ -209,7 +219,7 @@ func (rt *runtime) publish() (stream.Handler, error) {
 	}
 	return publish.New(publish.Config{Store: chsink.Published{Conn: rt.sinks.conn, Database: rt.cfg.ClickHouse.Database,
 		LateAfter: rt.cfg.Pipeline.WatermarkDelay + rt.cfg.Pipeline.AllowedLateness},
-		Rule: &rule, Log: rt.log})
+		Rule: &rule, Zone: rt.points.Zone, Log: rt.log})
 }
 
 // disclosure is the rule every figure shown outside the pipeline passes: published cells,

@@ -23,6 +23,7 @@ type sinkSet struct {
 	events  *chsink.Batcher[wire.CleanEvent]
 	dlq     *chsink.Batcher[dlq.Record]
 	windows windowSink
+	needs   *chsink.Batcher[chsink.NeedsRow]
 	alerts  *chsink.Batcher[schemas.AlertChange]
 	bands   *chsink.Batcher[surge.Band]
 	stats   *chsink.Batcher[chsink.StatsRow]
@@ -51,13 +52,14 @@ func (rt *runtime) openSinks(ctx context.Context) (*sinkSet, error) {
 	bc := chsink.BatcherConfig{Database: rt.cfg.ClickHouse.Database, Server: srv, MaxRows: rt.cfg.Pipeline.InsertRows,
 		MaxWait: rt.cfg.Pipeline.InsertWait, Metrics: rt.m, Log: rt.log}
 	s := &sinkSet{conn: conn}
-	var errs [6]error
+	var errs [7]error
 	s.events, errs[0] = newBatcher(conn, chsink.EventsTable{}, bc, rej)
 	s.dlq, errs[1] = newBatcher(conn, chsink.DLQTable{}, bc, rej)
 	s.windows.Batcher, errs[2] = newBatcher(conn, chsink.WindowsTable{}, bc, rej)
 	s.alerts, errs[3] = newBatcher(conn, chsink.AlertsTable{}, bc, rej)
 	s.bands, errs[4] = newBatcher(conn, chsink.BandsTable{}, bc, rej)
 	s.stats, errs[5] = newBatcher(conn, chsink.StatsTable{}, bc, rej)
+	s.needs, errs[6] = newBatcher(conn, chsink.NeedsTable{}, bc, rej)
 	if err := errors.Join(errs[:]...); err != nil {
 		conn.Close()
 		return nil, err
@@ -65,7 +67,7 @@ func (rt *runtime) openSinks(ctx context.Context) (*sinkSet, error) {
 	// The batchers stop only after the stages have flushed into them (close).
 	bctx, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	for _, run := range []func(context.Context){s.events.Run, s.dlq.Run, s.windows.Run, s.alerts.Run, s.bands.Run, s.stats.Run} {
+	for _, run := range []func(context.Context){s.events.Run, s.dlq.Run, s.windows.Run, s.alerts.Run, s.bands.Run, s.stats.Run, s.needs.Run} {
 		s.wg.Add(1)
 		go func() { defer s.wg.Done(); run(bctx) }()
 	}

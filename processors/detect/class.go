@@ -46,8 +46,8 @@ func (c Class) Validate() error {
 		return fmt.Errorf("class %s: population %q must be all, minors or unaccompanied", c.Name, c.Population)
 	case !in(c.Role, "origin", "transit", "destination"):
 		return fmt.Errorf("class %s: role %q must be origin, transit or destination", c.Name, c.Role)
-	case !in(c.Type, "crossing", "detention", "return"):
-		return fmt.Errorf("class %s: type %q must be crossing, detention or return", c.Name, c.Type)
+	case !in(c.Type, "crossing", "detention", "return", "assistance", "referral"):
+		return fmt.Errorf("class %s: type %q must be crossing, detention, return, assistance or referral", c.Name, c.Type)
 	}
 	if _, err := c.Detector.First(); err != nil {
 		return fmt.Errorf("class %s: %w", c.Name, err)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/stream"
 	"github.com/vigia-observatory/vigia/lib/disclosure"
+	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )
 
@@ -32,6 +33,10 @@ type Store interface {
 	CopyPoints(ctx context.Context) error
 	PublicAlerts(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error)
 	PublicBands(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error)
+	NeedsMonths(ctx context.Context, since time.Time) ([]time.Time, error)
+	BriefCells(ctx context.Context, month time.Time, zone func(string) *time.Location) ([]chsink.BriefCell, error)
+	WriteBrief(ctx context.Context, cells []chsink.PublishedBrief, at time.Time) error
+	CopySubdivisions(ctx context.Context, list *schemas.Subdivisions) error
 }
 
 // Config of the publish stage.
@@ -48,6 +53,9 @@ type Config struct {
 	// process whose clock is behind, or committed while the last turn read, is not missed
 	// (publishing a cell again writes the same figure). Default 2m.
 	Overlap time.Duration
+	// Zone is a point's time zone: the brief is counted by the points' local months. Default
+	// UTC for all.
+	Zone func(pointID string) *time.Location
 	// Now is the clock. Default time.Now.
 	Now func() time.Time
 	// Log. Default: a disabled logger.
@@ -66,6 +74,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.Zone == nil {
+		c.Zone = func(string) *time.Location { return time.UTC }
 	}
 	return nil
 }
@@ -144,6 +155,9 @@ func (p *partition) Turn(ctx context.Context, now time.Time) error {
 	if err := st.CopyPoints(ctx); err != nil {
 		return err
 	}
+	if err := p.brief(ctx, changed, now); err != nil {
+		return err
+	}
 	if len(changed) > 0 {
 		if err := st.CopyPublic(ctx, p.since, now); err != nil {
 			return err
@@ -153,6 +167,50 @@ func (p *partition) Turn(ctx context.Context, now time.Time) error {
 	// Everything written before the turn began is published; what is written during it
 	// is looked at again next turn.
 	p.since = now.Add(-p.cfg.Overlap)
+	return nil
+}
+
+// brief publishes the observatory's brief (consular cases, the returns funnel, services and
+// protection needs) of every local month a changed day window or protection count touches:
+// whole months recounted, as the country months are.
+func (p *partition) brief(ctx context.Context, changed []chsink.WindowKey, now time.Time) error {
+	st, rule := p.cfg.Store, p.cfg.Rule
+	months, err := st.NeedsMonths(ctx, p.since)
+	if err != nil {
+		return err
+	}
+	seen := map[time.Time]bool{}
+	for _, m := range months {
+		seen[m] = true
+	}
+	for _, k := range changed {
+		if m := chsink.MonthOf(k.Start); k.Resolution == "day" && !seen[m] {
+			seen[m] = true
+			months = append(months, m)
+		}
+	}
+	if len(months) == 0 {
+		return nil
+	}
+	if list, err := schemas.RegionSubdivisions(); err != nil {
+		return err
+	} else if err := st.CopySubdivisions(ctx, list); err != nil {
+		return err
+	}
+	for _, m := range months {
+		cells, err := st.BriefCells(ctx, m, p.cfg.Zone)
+		if err != nil {
+			return err
+		}
+		out := make([]chsink.PublishedBrief, len(cells))
+		for i, c := range cells {
+			f := rule.Protect(c.Key(), c.Persons, c.Children())
+			out[i] = chsink.PublishedBrief{BriefCell: c, Value: f.Value, Suppressed: f.Suppressed, K: uint8(f.K)}
+		}
+		if err := st.WriteBrief(ctx, out, now); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -25,12 +25,20 @@ import (
 // SubmitFunc hands window rows to storage and returns the acknowledgement of their insert.
 type SubmitFunc func(ctx context.Context, rows []windowing.Row, source string) (stream.Ticket, error)
 
+// NeedsFunc hands protection-needs rows to storage and returns the acknowledgement.
+type NeedsFunc func(ctx context.Context, partition int, rows []windowing.NeedRow, source string) (stream.Ticket, error)
+
 // Config configures the window stage over vigia.clean.
 type Config struct {
 	// Aggregator configures lateness and time zones.
 	Aggregator windowing.Config
 	// Submit stores window rows. Required.
 	Submit SubmitFunc
+	// SubmitNeeds stores protection-needs counts (lib/windowing.Needs); Resume tells a new
+	// owner of a partition the offset after the last record its stored counts hold. Both or
+	// neither; without them needs are not counted (tests of windows alone).
+	SubmitNeeds NeedsFunc
+	Resume      func(ctx context.Context, partition int) (int64, error)
 	// FlushInterval is how often changed windows are emitted (dashboards see windows fill up
 	// live). Default 1s.
 	FlushInterval time.Duration
@@ -57,6 +65,9 @@ func New(cfg Config) (*Stage, error) {
 	if cfg.Submit == nil {
 		return nil, errors.New("window: Submit is required")
 	}
+	if (cfg.SubmitNeeds == nil) != (cfg.Resume == nil) {
+		return nil, errors.New("window: give both SubmitNeeds and Resume, or neither")
+	}
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = time.Second
 	}
@@ -71,9 +82,17 @@ func New(cfg Config) (*Stage, error) {
 
 // Open starts a partition from the committed offset: the first record of its oldest open
 // window, so the windows are rebuilt whole.
-func (s *Stage) Open(_ context.Context, topic string, part int, start int64) (stream.PartitionHandler, error) {
-	return &partition{s: s, topic: topic, part: part, label: strconv.Itoa(part), agg: windowing.New(s.cfg.Aggregator),
-		acks: stream.NewAcks(start), next: start, lastFlush: time.Now()}, nil
+func (s *Stage) Open(ctx context.Context, topic string, part int, start int64) (stream.PartitionHandler, error) {
+	p := &partition{s: s, topic: topic, part: part, label: strconv.Itoa(part), agg: windowing.New(s.cfg.Aggregator),
+		acks: stream.NewAcks(start), next: start, lastFlush: time.Now()}
+	if s.cfg.Resume != nil {
+		resume, err := s.cfg.Resume(ctx, part)
+		if err != nil {
+			return nil, fmt.Errorf("cannot read where protection counts of partition %d resume: %w", part, err)
+		}
+		p.needs = windowing.NewNeeds(s.cfg.Aggregator, resume)
+	}
+	return p, nil
 }
 
 type partition struct {
@@ -82,6 +101,7 @@ type partition struct {
 	part      int
 	label     string
 	agg       *windowing.Aggregator
+	needs     *windowing.Needs // nil when needs are not counted
 	acks      *stream.Acks
 	next      int64 // offset after the last record added
 	lastFlush time.Time
@@ -97,6 +117,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		p.next = m.Offset + 1
 		if wm, ok := wire.Marker(m.Value); ok {
 			p.agg.Advance(wm)
+			p.addNeeds(nil, m.Offset)
 			continue
 		}
 		if err := p.ev.UnmarshalBinary(m.Value); err != nil {
@@ -107,6 +128,7 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			continue
 		}
 		p.agg.Add(&p.ev, m.Offset)
+		p.addNeeds(&p.ev, m.Offset)
 	}
 	// A watermark that crossed an hour closes windows: they are flushed and reported at once,
 	// so an alert does not wait for the next FlushInterval.
@@ -123,6 +145,12 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	return p.acks.Poll(), nil
 }
 
+func (p *partition) addNeeds(e *wire.CleanEvent, offset int64) {
+	if p.needs != nil {
+		p.needs.Add(e, offset)
+	}
+}
+
 func (p *partition) flush(ctx context.Context) error {
 	var rows []windowing.Row
 	p.agg.Flush(func(r windowing.Row) { rows = append(rows, r) })
@@ -130,6 +158,19 @@ func (p *partition) flush(ctx context.Context) error {
 	t, err := p.s.cfg.Submit(ctx, rows, source)
 	if err != nil {
 		return fmt.Errorf("cannot store windows: %w", err)
+	}
+	if p.needs != nil {
+		var needs []windowing.NeedRow
+		p.needs.Flush(func(r windowing.NeedRow) { needs = append(needs, r) })
+		if len(needs) > 0 {
+			nt, err := p.s.cfg.SubmitNeeds(ctx, p.part, needs, source)
+			if err != nil {
+				return fmt.Errorf("cannot store protection counts: %w", err)
+			}
+			// Queued before the windows' ticket and committing nothing by itself: the flush's
+			// offset is committed only once both inserts are acknowledged.
+			p.acks.Add(nt, p.acks.Poll())
+		}
 	}
 	p.acks.Add(t, p.agg.SafeOffset(p.next))
 	p.progress.add(t, p.agg.Watermark())

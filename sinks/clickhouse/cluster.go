@@ -22,7 +22,7 @@ var (
 	clusterNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	createDBRe    = regexp.MustCompile(`^CREATE DATABASE IF NOT EXISTS (\w+)$`)
 	createTableRe = regexp.MustCompile(`(?s)^CREATE TABLE IF NOT EXISTS (\w+)\.(\w+) \((.*)\) ENGINE = (\w*MergeTree)(?:\(([^)]*)\))?(.*)$`)
-	alterRe       = regexp.MustCompile(`(?s)^ALTER TABLE (\w+)\.(\w+) (.*)$`)
+	alterRe       = regexp.MustCompile(`(?s)^ALTER TABLE (\w+)\.(\w+)\s+(.*)$`)
 )
 
 // ValidClusterName reports whether name can be a cluster's name in DDL.
