@@ -13,9 +13,13 @@ type Sender interface {
 
 // Match selects the alerts of a route; an empty list matches everything.
 type Match struct {
-	Country     []string `yaml:"country"`      // ISO 3166-1 alpha-3 codes
-	Role        []string `yaml:"role"`         // origin, transit, destination
-	Type        []string `yaml:"type"`         // crossing, detention, return
+	Country []string `yaml:"country"` // ISO 3166-1 alpha-3 codes
+	Role    []string `yaml:"role"`    // origin, transit, destination
+	Type    []string `yaml:"type"`    // crossing, detention, return, assistance, referral
+	// Nationality: a ministry of foreign affairs hears of surges of its own nationals wherever
+	// they occur (a message whose lead alert or any alert of its incident is a series of one
+	// of these nationalities). ISO 3166-1 alpha-3 codes.
+	Nationality []string `yaml:"nationality"`
 	MinSeverity string   `yaml:"min_severity"` // watch, warning or alert; default warning
 	// Retrospective: whether the route hears changes decided on revised data (detected_late:
 	// late records reached a period already judged). Default true.
@@ -35,7 +39,26 @@ func (mt Match) Matches(m Message) bool {
 		return false
 	}
 	return any(mt.Country, m.Country) && any(mt.Role, m.Role) && any(mt.Type, m.Type) &&
-		severityRank[m.Severity] >= severityRank[min]
+		mt.nationals(m) && severityRank[m.Severity] >= severityRank[min]
+}
+
+// nationals reports whether m concerns one of the route's nationalities (always, when it
+// names none).
+func (mt Match) nationals(m Message) bool {
+	if len(mt.Nationality) == 0 || slices.Contains(mt.Nationality, m.Nationality) {
+		return true
+	}
+	if m.Incident == nil {
+		return false
+	}
+	for _, list := range [][]Message{m.Incident.Changes, m.Incident.Open} {
+		for _, c := range list {
+			if slices.Contains(mt.Nationality, c.Nationality) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // LiveOnly reports whether the route asked not to hear changes decided on revised data.

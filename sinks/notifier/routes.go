@@ -57,7 +57,7 @@ type EmailSpec struct {
 
 var (
 	roles      = []string{"origin", "transit", "destination"}
-	eventTypes = []string{"crossing", "detention", "return"}
+	eventTypes = []string{"crossing", "detention", "return", "assistance", "referral"}
 )
 
 // LoadRoutes reads and checks a routes file; every problem is reported with the route and
@@ -103,6 +103,11 @@ func (s RouteSpec) build(environ map[string]string) (Route, error) {
 			bad("match.country: %q is not an ISO 3166-1 alpha-3 code such as HND", c)
 		}
 	}
+	for _, c := range s.Match.Nationality {
+		if len(c) != 3 || c != strings.ToUpper(c) {
+			bad("match.nationality: %q is not an ISO 3166-1 alpha-3 code such as HND", c)
+		}
+	}
 	for _, v := range s.Match.Role {
 		if !slices.Contains(roles, v) {
 			bad("match.role: %q must be origin, transit or destination", v)
@@ -110,7 +115,7 @@ func (s RouteSpec) build(environ map[string]string) (Route, error) {
 	}
 	for _, v := range s.Match.Type {
 		if !slices.Contains(eventTypes, v) {
-			bad("match.type: %q must be crossing, detention or return", v)
+			bad("match.type: %q must be crossing, detention, return, assistance or referral", v)
 		}
 	}
 	if m := s.Match.MinSeverity; m != "" && severityRank[m] == 0 {

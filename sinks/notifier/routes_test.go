@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vigia-observatory/vigia/schemas"
 )
 
 func writeRoutes(t *testing.T, body string) string {
@@ -66,5 +68,35 @@ func TestLoadRoutes(t *testing.T) {
 	}
 	if _, err := LoadRoutes(filepath.Join(t.TempDir(), "none.yaml"), env); err == nil || !strings.Contains(err.Error(), "cannot read routes file") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// A foreign ministry's route by nationality hears of its nationals' surges wherever they are,
+// through the lead alert or any alert of the incident, and of no other nationality's.
+func TestRouteByNationality(t *testing.T) {
+	t.Parallel()
+	hn := Match{Nationality: []string{"HND"}, Type: []string{"detention", "return", "assistance"}}
+	alert := func(nat string) schemas.AlertChange {
+		return schemas.AlertChange{Country: "MEX", Role: "transit", Type: "detention", Severity: "alert", Nationality: nat}
+	}
+	cases := []struct {
+		name string
+		m    Message
+		want bool
+	}{
+		{"own nationals abroad", Message{AlertChange: alert("HND")}, true},
+		{"another nationality", Message{AlertChange: alert("GTM")}, false},
+		{"a country total", Message{AlertChange: alert("")}, false},
+		{"in the incident's breakdown", Message{AlertChange: alert(""), Incident: &Incident{Changes: []Message{{AlertChange: alert("HND")}}}}, true},
+		{"another nationality's incident", Message{AlertChange: alert(""), Incident: &Incident{Open: []Message{{AlertChange: alert("SLV")}}}}, false},
+	}
+	for _, c := range cases {
+		if got := hn.Matches(c.m); got != c.want {
+			t.Errorf("%s: matched %v, want %v", c.name, got, c.want)
+		}
+	}
+	if _, err := (RouteSpec{Name: "x", Match: Match{Nationality: []string{"hn"}}, Email: &EmailSpec{Host: "h", Port: 1, From: "a", To: []string{"b"}}}).build(nil); err == nil ||
+		!strings.Contains(err.Error(), "match.nationality") {
+		t.Fatalf("a bad nationality code was accepted: %v", err)
 	}
 }
