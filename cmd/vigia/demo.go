@@ -30,6 +30,11 @@ type demoOpts struct {
 	quiet    bool // no screen redraws (CI, logs)
 }
 
+// demoSources are every replayed series: the Darién's and Honduras' flows and returns, and
+// the observatory's brief (Guatemala's returns through its reception centres, with
+// referrals, and consular cases).
+var demoSources = []string{"darien", "honduras", "guatemala", "consular"}
+
 func newDemoCmd(g *globals) *cobra.Command {
 	o := demoOpts{seconds: 120, from: "2023-01", to: "2023-10", logPath: ".state/demo.log"}
 	cmd := &cobra.Command{
@@ -37,7 +42,8 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Short: "Replay the 2023 Darién and Honduras surges through the whole pipeline, with a live view",
 		Long: `Demo runs every stage in this process on its own topics (prefix "demo") and database
 (vigia_demo), both emptied first, and replays the real 2023 statistics of the Darién and
-Honduras at an accelerated clock (--seconds for the whole replay). A live view shows events
+Honduras, and Guatemala's returns through its reception centres with consular cases and
+referrals (producers/simulate/PROPORTIONS.md), at an accelerated clock (--seconds for the whole replay). A live view shows events
 per second per stage, the DLQ by reason, the open alerts and each alert as it fires. At the
 end it checks that every replayed record was stored and that an alert fired (exit 1
 otherwise), and prints where the results are. Ctrl-C stops it cleanly.`,
@@ -62,12 +68,13 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 	if o.seconds <= 0 {
 		return fmt.Errorf("--seconds %v must be positive", o.seconds)
 	}
-	days, err := replay.Plan(replay.Config{From: o.from, To: o.to})
+	plan := replay.Config{From: o.from, To: o.to, Sources: demoSources}
+	days, err := replay.Plan(plan)
 	if err != nil {
 		return err
 	}
 	cfg.Kafka.TopicPrefix, cfg.ClickHouse.Database = "demo", "vigia_demo"
-	cfg.Pipeline.Agencies = []string{"pa-snm", "hn-inm"}
+	cfg.Pipeline.Agencies = replay.Agencies(demoSources)
 	cfg.Pipeline.IdleTimeout = 5 * time.Second
 	cfg.Pipeline.StatsInterval = 2 * time.Second
 	if cfg.Metrics.Listen, err = freePort(); err != nil {
@@ -104,7 +111,7 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 	v.until = days[len(days)-1].Date.AddDate(0, 0, -1).Format(time.DateOnly)
 	replayed := make(chan replayResult, 1)
 	go func() {
-		res, err := runReplay(ctx, cfg, replayOpts{cfg: replay.Config{From: o.from, To: o.to}, daySeconds: o.seconds / float64(len(days))}, io.Discard)
+		res, err := runReplay(ctx, cfg, replayOpts{cfg: plan, daySeconds: o.seconds / float64(len(days))}, io.Discard)
 		if err != nil && !errors.Is(err, context.Canceled) {
 			fmt.Fprintln(out, "demo: replay:", err)
 		}

@@ -40,7 +40,7 @@ real history. Re-running publishes the same event ids, which the pipeline drops 
 	}
 	cmd.Flags().StringVar(&o.cfg.From, "from", "2023-01", "first month, YYYY-MM (2021-01 at the earliest)")
 	cmd.Flags().StringVar(&o.cfg.To, "to", "2023-10", "last month, YYYY-MM")
-	cmd.Flags().StringSliceVar(&o.cfg.Sources, "source", nil, "series to replay: darien, honduras (default both)")
+	cmd.Flags().StringSliceVar(&o.cfg.Sources, "source", nil, "series to replay: "+strings.Join(replay.Names(), ", ")+" (default darien and honduras)")
 	cmd.Flags().Float64Var(&o.daySeconds, "day-seconds", 1, "wall-clock seconds per replayed day (0: as fast as possible)")
 	return cmd
 }
@@ -56,11 +56,7 @@ func runReplay(ctx context.Context, cfg config.Config, o replayOpts, out io.Writ
 	if err != nil {
 		return replayResult{}, err
 	}
-	var agencies []string
-	for _, s := range replay.Sources {
-		agencies = append(agencies, s.Agency)
-	}
-	w, closeW, err := rawWriter(ctx, cfg, agencies)
+	w, closeW, err := rawWriter(ctx, cfg, replay.Agencies(o.cfg.Sources))
 	if err != nil {
 		return replayResult{}, err
 	}

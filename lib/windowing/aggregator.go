@@ -170,9 +170,22 @@ func (a *Aggregator) Watermark() int64 { return a.wm }
 // Advance moves the watermark forward (a marker, or a record's stamp).
 func (a *Aggregator) Advance(wm int64) { a.wm = max(a.wm, wm) }
 
+// Counted reports whether e is counted in windows: every event except the closing of a
+// consular case, so an assistance series counts cases opened (a surge of detentions abroad is
+// a surge of openings; closings are reported in the brief by status).
+func Counted(e *wire.CleanEvent) bool {
+	return e.Type != schemas.Assistance || e.CaseStatus != schemas.CaseClosed
+}
+
+// CountedSQL is Counted as a condition on the events table, for recounts from storage.
+const CountedSQL = "NOT (type = 'assistance' AND case_status = 'closed')"
+
 // Add counts e, read at offset, in its hourly and daily windows.
 func (a *Aggregator) Add(e *wire.CleanEvent, offset int64) {
 	a.Advance(e.Watermark)
+	if !Counted(e) {
+		return
+	}
 	for _, w := range a.cfg.Windows(e.PointID, e.OccurredAt) {
 		a.add(e, offset, w)
 	}

@@ -1,7 +1,10 @@
 // Package replay turns the region's real monthly statistics (data/, see PROVENANCE.md) into
 // events, so the pipeline, the windows and the surge detector see the real history: each
 // month's count per nationality is spread over its days, split into children and adults, and
-// published day by day at an accelerated clock.
+// published day by day at an accelerated clock. Besides the two transit series it replays, on
+// request, the observatory's brief: Guatemala's returns through its reception centres with
+// the returnees referred there (guatemala.go), and the consular cases derived from the
+// returns (consular.go).
 package replay
 
 import (
@@ -13,6 +16,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vigia-observatory/vigia/data/region"
@@ -39,7 +43,9 @@ type Config struct {
 	// From and To are the first and last months, YYYY-MM. Defaults 2023-01 and 2023-10: the
 	// Darién and Honduras surges of 2023.
 	From, To string
-	// Sources are names from Sources. Default all.
+	// Sources are names from Names(): darien and honduras (the Sources), guatemala and
+	// consular (the brief's flows). Default darien and honduras, the replay the demo and its
+	// end-to-end test are built on.
 	Sources []string
 }
 
@@ -49,7 +55,9 @@ type Record struct {
 	Value  []byte
 }
 
-// Day is one replayed day: its local date and its records.
+// Day is one replayed day: its local date and its records. Persons is the sum of the records'
+// counts (what the store will sum): the people crossing or returned, and one for each
+// referral and consular case record.
 type Day struct {
 	Date    time.Time
 	Records []Record
@@ -74,19 +82,28 @@ func Plan(cfg Config) ([]Day, error) {
 	if cfg.From < earliest {
 		return nil, fmt.Errorf("--from %s: the statistics are monthly from %s (the Darién file holds year totals before 2020)", cfg.From, earliest)
 	}
-	var sources []Source
-	for _, s := range Sources {
-		if len(cfg.Sources) == 0 || slices.Contains(cfg.Sources, s.Name) {
-			sources = append(sources, s)
+	for _, name := range cfg.Sources {
+		if !slices.Contains(Names(), name) {
+			return nil, fmt.Errorf("sources %v: choose among %s", cfg.Sources, strings.Join(Names(), ", "))
 		}
 	}
-	if len(sources) != max(len(cfg.Sources), len(sources)) || len(sources) == 0 {
-		return nil, fmt.Errorf("sources %v: choose among darien, honduras", cfg.Sources)
-	}
 	days := map[string]*Day{}
-	for _, s := range sources {
-		if err := s.plan(from, to, days); err != nil {
-			return nil, err
+	for _, s := range Sources {
+		if len(cfg.Sources) == 0 || slices.Contains(cfg.Sources, s.Name) {
+			if err := s.plan(from, to, days); err != nil {
+				return nil, err
+			}
+		}
+	}
+	b, err := newBuilder(days, to)
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range flows {
+		if slices.Contains(cfg.Sources, f.name) {
+			if err := f.plan(b, from, to); err != nil {
+				return nil, err
+			}
 		}
 	}
 	var out []Day

@@ -2,16 +2,21 @@
 // exits, the Darién, Central America, Mexico, the US border, returns by air and land), with a
 // daily and weekly rhythm, realistic demography (minors, unaccompanied minors, family
 // groups), synthetic identities, repeats and a few malformed records from each agency, and
-// surge scenarios. Nothing in it is a real person.
+// surge scenarios; and the observatory's brief: returnees received at reception centres and
+// referred to services, consular cases opened and closed, departments of origin and coded
+// protection needs, in the proportions of proportions.go. Nothing in it is a real person.
 package simulate
 
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"sort"
 	"time"
+
+	"github.com/vigia-observatory/vigia/schemas"
 )
 
 // Config of a stream.
@@ -44,6 +49,16 @@ type Generator struct {
 	n      int
 	sent   []Record // recent good records, for repeats
 	family familyState
+	// pending are records that follow one already sent: a returnee's referrals, a case's
+	// closing. Each goes out once the stream has drawn due records.
+	pending []followUp
+	points  *schemas.Points
+}
+
+type followUp struct {
+	due    int
+	agency string
+	rec    map[string]any
 }
 
 type familyState struct {
@@ -70,7 +85,11 @@ func New(cfg Config) (*Generator, error) {
 	if cfg.Malformed == 0 {
 		cfg.Malformed = 0.005
 	}
-	return &Generator{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 7)), surge: surge}, nil
+	points, err := schemas.RegionPoints()
+	if err != nil {
+		return nil, err
+	}
+	return &Generator{cfg: cfg, rng: rand.New(rand.NewPCG(cfg.Seed, 7)), surge: surge, points: points}, nil
 }
 
 // Agencies are the agencies whose raw topics the stream publishes to.
@@ -78,6 +97,9 @@ func Agencies() []string {
 	set := map[string]bool{}
 	for _, c := range corridors {
 		set[c.agency] = true
+	}
+	for _, a := range receptionAgency {
+		set[a] = true
 	}
 	out := make([]string, 0, len(set))
 	for a := range set {
@@ -104,31 +126,110 @@ func (g *Generator) Next(at time.Time) Record {
 		r.Repeat = true
 		return r
 	}
+	if f, ok := g.followUp(); ok {
+		return g.emit(f.agency, f.rec, at)
+	}
 	c := g.corridor(at)
 	if g.rng.Float64() < g.cfg.Malformed {
 		return g.malformed(c, at)
 	}
-	g.n++
-	rec := map[string]any{"schema_version": 1, "event_id": fmt.Sprintf("sim-%s-%d-%08d", c.agency, g.cfg.Seed, g.n), "agency": c.agency,
-		"type": c.typ, "occurred_at": at.Format(time.RFC3339), "point_id": c.point}
+	rec := map[string]any{"schema_version": 1, "agency": c.agency, "type": c.typ, "point_id": c.point}
+	person, age := g.person(c, at)
+	if needs := ProtectionNeeds(g.rng, age, person["sex"] == "female", person["unaccompanied"] == true); len(needs) > 0 {
+		person["protection_needs"] = needs // every simulated record is one person's (count 1)
+	}
+	rec["person"] = person
 	switch c.typ {
 	case "crossing":
 		rec["direction"] = c.direction
 	case "return":
-		rec["returning_country"], rec["mode"] = c.returning, c.mode
+		g.returned(c, rec, person, age)
+	case "assistance":
+		g.assisted(c, rec, person, age)
 	}
 	if c.dest != "" {
 		rec["destination_country"] = c.dest
 	}
-	rec["person"] = g.person(c, at)
+	return g.emit(c.agency, rec, at)
+}
+
+// emit numbers a good record, stamps it at at and keeps it for repeats.
+func (g *Generator) emit(agency string, rec map[string]any, at time.Time) Record {
+	g.n++
+	rec["event_id"] = fmt.Sprintf("sim-%s-%d-%08d", agency, g.cfg.Seed, g.n)
+	rec["occurred_at"] = at.Format(time.RFC3339)
 	v, _ := json.Marshal(rec)
-	r := Record{Agency: c.agency, Value: v}
+	r := Record{Agency: agency, Value: v}
 	if len(g.sent) < 1000 {
 		g.sent = append(g.sent, r)
 	} else {
 		g.sent[g.rng.IntN(len(g.sent))] = r
 	}
 	return r
+}
+
+// followUp takes the first pending record that is due.
+func (g *Generator) followUp() (followUp, bool) {
+	for i, f := range g.pending {
+		if f.due <= g.n {
+			g.pending = append(g.pending[:i], g.pending[i+1:]...)
+			return f, true
+		}
+	}
+	return followUp{}, false
+}
+
+// returned completes a return: the reception centre that receives the person, their
+// department of origin, and their referrals, which follow within a few records (the same
+// person, so the pipeline sees one returnee received and referred).
+func (g *Generator) returned(c *corridor, rec, person map[string]any, age int) {
+	rec["returning_country"], rec["mode"] = c.returning, c.mode
+	unacc := person["unaccompanied"] == true
+	centre := c.reception
+	if unacc || c.familiesToChildCentre && person["family_group_id"] != nil {
+		centre = c.childReception
+	}
+	sub := OriginSubdivision(g.rng, person["nationality"].(string))
+	if sub != "" {
+		rec["origin_subdivision"] = sub
+	}
+	if centre == "" {
+		return
+	}
+	rec["reception_point_id"] = centre
+	if g.rng.Float64() >= ReferralShare {
+		return
+	}
+	for _, s := range ReferralServices(g.rng, age < 18, unacc) {
+		ref := map[string]any{"schema_version": 1, "agency": receptionAgency[centre], "type": "referral", "point_id": centre,
+			"service": s, "person": person}
+		if sub != "" {
+			ref["origin_subdivision"] = sub
+		}
+		if o := ReferralOutcome(g.rng); o != "" {
+			ref["outcome"] = o
+		}
+		g.pending = append(g.pending, followUp{due: g.n + 1 + g.rng.IntN(30), agency: receptionAgency[centre], rec: ref})
+	}
+}
+
+// assisted completes a consular case at one of the corridor's consulates; the case's closing
+// follows some thousand records later.
+func (g *Generator) assisted(c *corridor, rec, person map[string]any, age int) {
+	point := c.consulates[g.rng.IntN(len(c.consulates))]
+	rec["point_id"] = point
+	rec["case_type"], rec["case_status"] = CaseType(g.rng, age < 18), "opened"
+	if pt, ok := g.points.Lookup(point); ok && g.rng.Float64() < 0.5 {
+		rec["assistance_country"] = pt.Country // said outright by half the records, the default otherwise
+	}
+	if sub := OriginSubdivision(g.rng, person["nationality"].(string)); sub != "" {
+		rec["origin_subdivision"] = sub
+	}
+	if g.rng.Float64() < CaseClosedShare {
+		closed := maps.Clone(rec)
+		closed["case_status"] = "closed"
+		g.pending = append(g.pending, followUp{due: g.n + 200 + g.rng.IntN(2000), agency: c.agency, rec: closed})
+	}
 }
 
 // corridor draws a corridor by weight, the scenario's multipliers applied from its start;
@@ -156,9 +257,9 @@ func (g *Generator) corridor(at time.Time) *corridor {
 	return &corridors[len(corridors)-1]
 }
 
-// person is a synthetic identity: a fifth are minors (some unaccompanied), a third travel in
-// families; names and documents are made up.
-func (g *Generator) person(c *corridor, at time.Time) map[string]any {
+// person is a synthetic identity and its age: a fifth are minors (some unaccompanied), a third
+// travel in families; names and documents are made up.
+func (g *Generator) person(c *corridor, at time.Time) (map[string]any, int) {
 	nat := c.nats[g.rng.IntN(len(c.nats))]
 	p := map[string]any{"nationality": nat, "sex": []string{"female", "male", "male", "unknown"}[g.rng.IntN(4)]}
 	age := 18 + g.rng.IntN(45)
@@ -185,7 +286,7 @@ func (g *Generator) person(c *corridor, at time.Time) map[string]any {
 		p["family_names"] = familyNames[g.rng.IntN(len(familyNames))] + " " + familyNames[g.rng.IntN(len(familyNames))]
 		p["document"] = map[string]any{"type": "passport", "number": fmt.Sprintf("SIM%07d", g.rng.IntN(10_000_000)), "country": nat}
 	}
-	return p
+	return p, age
 }
 
 func (g *Generator) malformed(c *corridor, at time.Time) Record {

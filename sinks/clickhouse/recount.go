@@ -25,7 +25,7 @@ func (r Recounter) Hours(ctx context.Context, pointID string, from, to int64) ([
 	rows, err := r.Conn.Query(ctx, `SELECT toUnixTimestamp(toStartOfHour(occurred_at)) AS hour, point_country, type, role,
 		nationality, sex, age_band, minor, unaccompanied, category, sum(count), count()
 		FROM `+r.Database+`.events FINAL
-		WHERE point_id = ? AND occurred_at >= ? AND occurred_at < ?
+		WHERE point_id = ? AND occurred_at >= ? AND occurred_at < ? AND `+windowing.CountedSQL+`
 		GROUP BY hour, point_country, type, role, nationality, sex, age_band, minor, unaccompanied, category`,
 		pointID, time.Unix(from, 0).UTC(), time.Unix(to, 0).UTC())
 	if err != nil {
