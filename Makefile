@@ -19,7 +19,7 @@ BIN     := bin/vigia
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 
-.PHONY: build services services-down services-status services-cluster services-cluster-down test test-cluster unit vet fmt bench migrate clean dashboards demo
+.PHONY: build services services-down services-status services-cluster services-cluster-down browser test test-cluster unit vet fmt bench migrate clean dashboards demo
 
 # make demo replays this many wall-clock seconds; CI runs it short (make test).
 DEMO_SECONDS ?= 120
@@ -53,7 +53,10 @@ vet: ## gofmt, go vet, and no build output tracked (scripts/check-tree.sh)
 unit: ## every test that needs no Kafka or ClickHouse (go test -short), in under a minute
 	$(GO) test -short -count=1 ./...
 
-test: services vet ## unit + integration tests against the real services (race detector on), then the demo, short
+browser: ## headless Chromium for the bulletin rendering tests: Debian's chromium package, installed when missing (scripts/chromium.sh)
+	scripts/chromium.sh
+
+test: services browser vet ## unit + integration tests against the real services (race detector on), then the demo, short
 	$(GO) test -race -count=1 -timeout 40m ./...
 	$(MAKE) demo DEMO_SECONDS=30 DEMO_QUIET=1
 	$(MAKE) test-cluster

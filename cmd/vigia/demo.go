@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/config"
 	"github.com/vigia-observatory/vigia/internal/pipeline"
+	"github.com/vigia-observatory/vigia/lib/bulletin"
 	"github.com/vigia-observatory/vigia/producers/replay"
 	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
@@ -28,6 +29,8 @@ type demoOpts struct {
 	from, to string
 	logPath  string
 	quiet    bool // no screen redraws (CI, logs)
+
+	bulletinDir string
 }
 
 // demoSources are every replayed series: the Darién's and Honduras' flows and returns, and
@@ -36,7 +39,7 @@ type demoOpts struct {
 var demoSources = []string{"darien", "honduras", "guatemala", "consular"}
 
 func newDemoCmd(g *globals) *cobra.Command {
-	o := demoOpts{seconds: 120, from: "2023-01", to: "2023-10", logPath: ".state/demo.log"}
+	o := demoOpts{seconds: 120, from: "2023-01", to: "2023-10", logPath: ".state/demo.log", bulletinDir: ".state/bulletin"}
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Replay the 2023 Darién and Honduras surges through the whole pipeline, with a live view",
@@ -60,6 +63,7 @@ otherwise), and prints where the results are. Ctrl-C stops it cleanly.`,
 	cmd.Flags().StringVar(&o.from, "from", o.from, "first month replayed")
 	cmd.Flags().StringVar(&o.to, "to", o.to, "last month replayed")
 	cmd.Flags().StringVar(&o.logPath, "log", o.logPath, "the pipeline's log file")
+	cmd.Flags().StringVar(&o.bulletinDir, "bulletin-dir", o.bulletinDir, "where the demo writes the 2023-08 bulletin")
 	cmd.Flags().BoolVar(&o.quiet, "quiet", !term.IsTerminal(int(os.Stdout.Fd())), "print a status line every 5 s instead of redrawing the screen")
 	return cmd
 }
@@ -125,7 +129,42 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 	if err != nil {
 		return err
 	}
-	return v.finish(ctx, res)
+	if err := v.finish(ctx, res); err != nil {
+		return err
+	}
+	return demoBulletin(ctx, cfg, conn, o.bulletinDir, out)
+}
+
+// demoBulletin waits for a turn of the publish stage that began after everything was stored,
+// then writes the 2023-08 bulletin of the replayed data in Spanish and English.
+func demoBulletin(ctx context.Context, cfg config.Config, conn driver.Conn, dir string, out io.Writer) error {
+	stored := time.Now()
+	pub := chsink.Published{Conn: conn, Database: cfg.ClickHouse.Database}
+	for deadline := stored.Add(2 * time.Minute); ; {
+		through, err := pub.Through(ctx)
+		if err != nil {
+			return err
+		}
+		if through.After(stored) {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("demo: the published layer did not catch up within 2 minutes: no bulletin written")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+	paths, err := writeBulletins(ctx, cfg, bulletinOpts{month: "2023-08", langs: bulletin.Langs, out: dir})
+	if err != nil {
+		return err
+	}
+	for _, p := range paths {
+		fmt.Fprintln(out, "demo: bulletin of 2023-08 written:", p)
+	}
+	return nil
 }
 
 // resetDemo empties the demo's topics and database, then migrates and loads the points.

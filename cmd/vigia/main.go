@@ -48,7 +48,7 @@ func newRootCmd() *cobra.Command {
 		return fmt.Errorf("%w\nrun '%s --help' for the flags", err, c.CommandPath())
 	})
 	root.AddCommand(newVersionCmd(), newMigrateCmd(&g), newValidateCmd(&g), newRunCmd(&g), newDLQCmd(&g), newBacktestCmd(), newEvaluateCmd(), newDashboardsCmd(), newHealthCmd(), newReplayCmd(&g), newDemoCmd(&g), newPublishCmd(&g), newSimulateCmd(&g), newStatusCmd(&g), newKafkaCmd(&g), newAgenciesCmd(&g))
-	root.AddCommand(newExportCmd(&g), newDisclosureCmd(&g), newRetentionCmd(&g), newEventsCmd(&g))
+	root.AddCommand(newExportCmd(&g), newDisclosureCmd(&g), newRetentionCmd(&g), newEventsCmd(&g), newBulletinCmd(&g))
 	root.AddCommand(newKeysCmd())
 	return root
 }

@@ -1,6 +1,7 @@
 package notifier
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -44,6 +45,39 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	msg.Subject(subject)
 	msg.SetGenHeader("Idempotency-Key", m.IdempotencyKey())
 	msg.SetBodyString(mail.TypeTextPlain, m.TextES+"\n\n---\n\n"+m.TextEN+"\n")
+	return e.deliver(ctx, msg, "alert "+m.IdempotencyKey())
+}
+
+// Attachment is a file sent with an e-mail.
+type Attachment struct {
+	Name, ContentType string
+	Body              []byte
+}
+
+// SendBulletin e-mails a bulletin: its subject, a plain-text body (with the link) and the
+// bulletin's files attached.
+func (e *Email) SendBulletin(ctx context.Context, subject, body string, files []Attachment) error {
+	if e.Host == "" || e.From == "" || len(e.To) == 0 {
+		return errors.New("email: Host, From and To are required")
+	}
+	msg := mail.NewMsg()
+	if err := msg.From(e.From); err != nil {
+		return fmt.Errorf("email: From %q: %w", e.From, err)
+	}
+	if err := msg.To(e.To...); err != nil {
+		return fmt.Errorf("email: To %v: %w", e.To, err)
+	}
+	msg.Subject(subject)
+	msg.SetBodyString(mail.TypeTextPlain, body)
+	for _, f := range files {
+		if err := msg.AttachReader(f.Name, bytes.NewReader(f.Body), mail.WithFileContentType(mail.ContentType(f.ContentType))); err != nil {
+			return fmt.Errorf("email: cannot attach %s: %w", f.Name, err)
+		}
+	}
+	return e.deliver(ctx, msg, "bulletin")
+}
+
+func (e *Email) deliver(ctx context.Context, msg *mail.Msg, what string) error {
 	opts := []mail.Option{mail.WithPort(e.Port)}
 	switch e.TLS {
 	case "", "starttls":
@@ -63,7 +97,7 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 		return fmt.Errorf("email: cannot use %s:%d: %w", e.Host, e.Port, err)
 	}
 	if err := c.DialAndSendWithContext(ctx, msg); err != nil {
-		return fmt.Errorf("cannot e-mail alert %s via %s:%d: %w", m.IdempotencyKey(), e.Host, e.Port, err)
+		return fmt.Errorf("cannot e-mail %s via %s:%d: %w", what, e.Host, e.Port, err)
 	}
 	return nil
 }

@@ -71,6 +71,9 @@ type Route struct {
 	Sender Sender
 	// PerMinute limits deliveries; more wait their turn, none is dropped. Default 10.
 	PerMinute int
+	// Bulletin: the route also receives the observatory's bulletin (`vigia bulletin --send`);
+	// e-mail routes only.
+	Bulletin bool
 	// MaxAge skips changes decided longer ago than this (a route added today is not sent a
 	// year of history; they stay in the alerts table). Default 7 days.
 	MaxAge time.Duration

@@ -34,6 +34,8 @@ type RouteSpec struct {
 	PerMinute int          `yaml:"per_minute"`
 	Webhook   *WebhookSpec `yaml:"webhook"`
 	Email     *EmailSpec   `yaml:"email"`
+	// Bulletin: also send this route the bulletin (vigia bulletin --send). E-mail routes only.
+	Bulletin bool `yaml:"bulletin"`
 }
 
 // WebhookSpec configures a Webhook; SecretEnv names the variable holding the shared secret.
@@ -95,7 +97,7 @@ func LoadRoutes(path string, environ map[string]string) ([]Route, error) {
 }
 
 func (s RouteSpec) build(environ map[string]string) (Route, error) {
-	r := Route{Name: s.Name, Match: s.Match, PerMinute: s.PerMinute}
+	r := Route{Name: s.Name, Match: s.Match, PerMinute: s.PerMinute, Bulletin: s.Bulletin}
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	for _, c := range s.Match.Country {
@@ -120,6 +122,9 @@ func (s RouteSpec) build(environ map[string]string) (Route, error) {
 	}
 	if m := s.Match.MinSeverity; m != "" && severityRank[m] == 0 {
 		bad("match.min_severity: %q must be watch, warning or alert", m)
+	}
+	if s.Bulletin && s.Email == nil {
+		bad("bulletin: the bulletin is sent by e-mail: give this route an email sender, or remove bulletin")
 	}
 	if s.PerMinute < 0 {
 		bad("per_minute: must not be negative")
