@@ -1,6 +1,7 @@
 // Package dashboards builds Vigía's Grafana dashboards as code (grafana-foundation-sdk):
-// the regional overview, point detail, children and adolescents, returns, surge alerts and
-// pipeline health. They query ClickHouse through the Grafana ClickHouse plugin, chosen by a
+// the regional overview, point detail, children and adolescents, returns, surge alerts,
+// pipeline health, and the observatory's brief: consular network, reintegration and
+// protection needs. They query ClickHouse through the Grafana ClickHouse plugin, chosen by a
 // data source variable, and read only the published layer, whose figures are protected
 // already (lib/disclosure). `make dashboards`
 // renders them to dashboards/json, which a test keeps in step with this code.
@@ -45,6 +46,7 @@ func All() []Board {
 	return []Board{
 		{"overview.json", overview}, {"point.json", pointDetail}, {"children.json", children},
 		{"returns.json", returns}, {"alerts.json", alertsBoard}, {"health.json", health},
+		{"consular.json", consular}, {"reintegration.json", reintegration}, {"protection.json", protection},
 	}
 }
 

@@ -20,7 +20,7 @@ func pointDetail(s Settings) *dashboard.DashboardBuilder {
 			Query(variableQuery("SELECT id, concat(name, ' (', country, ')') FROM ${database}.points FINAL ORDER BY country, name")).
 			Definition("SELECT id, name FROM points").
 			Refresh(dashboard.VariableRefreshOnDashboardLoad)).
-		WithVariable(custom("type", "Tipo / Type", "crossing", "detention", "return")).
+		WithVariable(custom("type", "Tipo / Type", "crossing", "detention", "return", "assistance", "referral")).
 		WithVariable(custom("role", "Rol / Role", "transit", "origin", "destination")).
 		Annotation(dashboard.NewAnnotationQueryBuilder().
 			Name("Alertas / Alerts").

@@ -83,9 +83,9 @@ func Queries(rendered map[string][]byte) ([]PanelQuery, error) {
 }
 
 // Choices are the user-chosen variables' values `vigia dashboards sql` and the tests use:
-// Lajas Blancas, crossings, transit, every country.
+// Lajas Blancas, crossings, transit, every country, every nationality.
 func Choices() map[string]string {
-	return map[string]string{"point": "pan-lajas-blancas", "type": "crossing", "role": "transit", "country": "%"}
+	return map[string]string{"point": "pan-lajas-blancas", "type": "crossing", "role": "transit", "country": "%", "nationality": "%"}
 }
 
 // Vars are what Grafana substitutes into a query: the time range, the interval and the

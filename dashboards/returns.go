@@ -9,8 +9,12 @@ import (
 // returns shows returns by receiving point, returning country and mode, for the
 // reintegration services that meet them.
 func returns(s Settings) *dashboard.DashboardBuilder {
-	return base("vigia-returns", "Vigía — Retornos y reintegración / Returns and reintegration", s).
+	return base(ReturnsUID, "Vigía — Retornos y reintegración / Returns and reintegration", s).
 		Annotation(stillFilling("")).
+		Link(dashboard.NewDashboardLinkBuilder("Reintegración: embudo, centros, servicios / Reintegration: funnel, centres, services").
+			Type(dashboard.DashboardLinkTypeLink).
+			Url("/d/" + ReintegrationUID).
+			KeepTime(true)).
 		WithPanel(timeseries.NewPanelBuilder().
 			Title("Retornos por punto de recepción / Returns by receiving point").
 			GridPos(pos(0, 0, 24, 9)).

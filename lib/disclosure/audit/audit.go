@@ -1,6 +1,7 @@
 // Package audit plays the attacker against the published layer: with the rights it is given
 // (the Grafana reader's), it asks every query of every dashboard, for every value its
-// variables can take and for nested time ranges, and reports any count of persons under k
+// variables can take (point, type and role; country and nationality, and All) and for nested
+// time ranges, and reports any count of persons under k
 // that it can read or derive by differencing: a shown count, the difference between a range
 // and the same range one period longer, or between two panels' totals over the same range.
 // `vigia disclosure audit` runs it; the end-to-end test runs it after its scenario and, with
@@ -91,7 +92,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		return Report{}, err
 	}
 	a := &auditor{cfg: cfg}
-	choices, err := a.choices(ctx)
+	groups, err := a.choices(ctx)
 	if err != nil {
 		return Report{}, err
 	}
@@ -101,11 +102,7 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 		if !countsPersons(q) {
 			continue
 		}
-		try := []map[string]string{dashboards.Choices()}
-		if usesChoices(q) {
-			try = choices
-		}
-		for _, set := range try {
+		for _, set := range setsFor(q, groups) {
 			key := q.File + " " + fmt.Sprint(set)
 			if totals[key] == nil {
 				totals[key], sets[key] = map[string]float64{}, set
@@ -132,32 +129,121 @@ func countsPersons(q dashboards.PanelQuery) bool {
 	return q.File != "health.json" && !strings.HasPrefix(q.Panel, "variable:")
 }
 
-// choices are the variable values to try: every point, type and role with published
-// figures (what a viewer can pick from the point list), every country with alerts and all.
-func (a *auditor) choices(ctx context.Context) ([]map[string]string, error) {
-	rows, err := a.cfg.Conn.Query(ctx, "SELECT DISTINCT point_id, toString(type), toString(role) FROM "+a.cfg.Database+".figures WHERE point_id != ''")
+// group is variables a viewer chooses together, and the values to try for them.
+type group struct {
+	names []string
+	sets  []map[string]string
+}
+
+// choices are the variable values to try, by group: every point, type and role with
+// published figures (what a viewer can pick from the point list, together); every country
+// with brief figures or alerts, and all ('%'); every nationality with consular figures, and
+// all. A query is asked for every combination of the groups whose variables it reads.
+func (a *auditor) choices(ctx context.Context) ([]group, error) {
+	db := a.cfg.Database
+	points := group{names: []string{"point", "type", "role"}}
+	rows, err := a.cfg.Conn.Query(ctx, "SELECT DISTINCT point_id, toString(type), toString(role) FROM "+db+".figures WHERE point_id != ''")
 	if err != nil {
 		return nil, fmt.Errorf("cannot list the points to audit: %w", err)
 	}
 	defer rows.Close()
-	var out []map[string]string
 	for rows.Next() {
 		var p, t, r string
 		if err := rows.Scan(&p, &t, &r); err != nil {
 			return nil, err
 		}
-		out = append(out, map[string]string{"point": p, "type": t, "role": r, "country": "%"})
+		points.sets = append(points.sets, map[string]string{"point": p, "type": t, "role": r})
 	}
-	if len(out) == 0 {
-		out = append(out, dashboards.Choices())
+	if err := rows.Err(); err != nil {
+		return nil, err
 	}
-	return out, rows.Err()
+	if len(points.sets) == 0 {
+		c := dashboards.Choices()
+		points.sets = append(points.sets, map[string]string{"point": c["point"], "type": c["type"], "role": c["role"]})
+	}
+	countries, err := a.values(ctx, "country",
+		"SELECT DISTINCT country FROM "+db+".brief WHERE grain != 'consular_month'",
+		"SELECT DISTINCT country FROM "+db+".alerts")
+	if err != nil {
+		return nil, err
+	}
+	nationalities, err := a.values(ctx, "nationality", "SELECT DISTINCT nationality FROM "+db+".brief WHERE grain = 'consular_month'")
+	if err != nil {
+		return nil, err
+	}
+	return []group{points, countries, nationalities}, nil
+}
+
+// values is a one-variable group: '%' (All) and every value the queries list.
+func (a *auditor) values(ctx context.Context, name string, queries ...string) (group, error) {
+	seen := map[string]bool{"%": true}
+	g := group{names: []string{name}, sets: []map[string]string{{name: "%"}}}
+	for _, q := range queries {
+		rows, err := a.cfg.Conn.Query(ctx, q)
+		if err != nil {
+			return g, fmt.Errorf("cannot list the values of %s to audit: %w", name, err)
+		}
+		var vs []string
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				rows.Close()
+				return g, err
+			}
+			vs = append(vs, v)
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return g, err
+		}
+		sort.Strings(vs)
+		for _, v := range vs {
+			if v != "" && !seen[v] {
+				seen[v] = true
+				g.sets = append(g.sets, map[string]string{name: v})
+			}
+		}
+	}
+	return g, nil
+}
+
+// setsFor are the variable values to ask q with: every combination of the groups whose
+// variables it reads (one empty set when it reads none).
+func setsFor(q dashboards.PanelQuery, groups []group) []map[string]string {
+	out := []map[string]string{{}}
+	for _, g := range groups {
+		if !reads(q, g.names) {
+			continue
+		}
+		var next []map[string]string
+		for _, s := range out {
+			for _, v := range g.sets {
+				m := maps.Clone(s)
+				maps.Copy(m, v)
+				next = append(next, m)
+			}
+		}
+		out = next
+	}
+	return out
+}
+
+// reads tells whether q reads any of the variables.
+func reads(q dashboards.PanelQuery, names []string) bool {
+	for _, name := range names {
+		if strings.Contains(q.SQL, "${"+name) {
+			return true
+		}
+	}
+	return false
 }
 
 // query runs q over the whole range (every count shown is checked) and over nested ranges
 // (each range's totals against the next one's), and adds its totals for panelDifferences.
 func (a *auditor) query(ctx context.Context, q dashboards.PanelQuery, set map[string]string, totals map[string]float64) error {
 	values := maps.Clone(q.Constants)
+	maps.Copy(values, dashboards.Choices()) // variables q does not read
 	maps.Copy(values, set)
 	var prev map[string]float64
 	for end := a.cfg.From.Add(a.cfg.Step); ; end = end.Add(a.cfg.Step) {
@@ -184,16 +270,6 @@ func (a *auditor) query(ctx context.Context, q dashboards.PanelQuery, set map[st
 		totals[q.Panel+"|"+col] += v
 	}
 	return nil
-}
-
-// usesChoices tells the queries that read a variable a viewer chooses.
-func usesChoices(q dashboards.PanelQuery) bool {
-	for name := range dashboards.Choices() {
-		if strings.Contains(q.SQL, "${"+name) {
-			return true
-		}
-	}
-	return false
 }
 
 // run asks one query and returns the sum of each count column by row key (the row's other
@@ -277,17 +353,27 @@ func (a *auditor) find(q dashboards.PanelQuery, set map[string]string, how, wher
 // under is a count of persons from 1 to k-1.
 func under(n float64, k int) bool { return n >= 0.5 && n < float64(k)-0.5 }
 
-// countColumns are the columns that carry counts of persons, by their measure.
+// countColumns are the columns that carry counts of persons, by their measure
+// (TestCountColumnsKnown finds every column a dashboard fills with a sum of published cells).
 var countColumns = map[string]string{"persons": "persons", "Personas / Persons": "persons", "observed": "observed",
-	"minors": "minors", "Menores / Minors": "minors", "unaccompanied": "unaccompanied", "No acompañados / Unaccompanied": "unaccompanied", "peak": "peak"}
+	"minors": "minors", "Menores / Minors": "minors", "unaccompanied": "unaccompanied", "No acompañados / Unaccompanied": "unaccompanied", "peak": "peak",
+	// The brief's: consular cases opened and closed, and the reintegration funnel.
+	"Abiertos / Opened": "opened", "Cerrados / Closed": "closed",
+	"Retornados / Returned": "returned", "Recibidos / Received": "received", "Referidos / Referred": "referred", "Inscritos / Enrolled": "enrolled",
+	"Menores retornados / Minors returned": "minors returned", "Menores recibidos / Minors received": "minors received",
+	"Menores referidos / Minors referred": "minors referred", "Menores inscritos / Minors enrolled": "minors enrolled"}
 
-func isCount(col string) bool   { _, ok := countColumns[col]; return ok }
-func measure(col string) string { return countColumns[col] }
+func isCount(col string) bool { _, ok := countColumns[col]; return ok }
 
-// kOf is the threshold of a column: 10 on the children's dashboard and for children's
-// columns, else 5.
+// CountColumn reports whether a dashboard column shows a count of persons (the columns the
+// audit checks), for other checks of the dashboards' output.
+func CountColumn(col string) bool { return isCount(col) }
+func measure(col string) string   { return countColumns[col] }
+
+// kOf is the threshold of a column: 10 on the children's dashboard, for children's columns
+// and on the protection needs dashboard (every need's cell has k 10), else 5.
 func kOf(file, col string) int {
-	if file == "children.json" || strings.Contains(col, "inor") || strings.Contains(col, "naccompanied") || strings.Contains(col, "acompañados") {
+	if file == "children.json" || file == "protection.json" || strings.Contains(col, "inor") || strings.Contains(col, "naccompanied") || strings.Contains(col, "acompañados") {
 		return 10
 	}
 	return 5

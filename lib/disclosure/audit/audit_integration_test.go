@@ -2,6 +2,7 @@ package audit
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -49,6 +50,7 @@ func scenario(t *testing.T, rule disclosure.Rule) (driver.Conn, string) {
 	if err := b.Send(); err != nil {
 		t.Fatal(err)
 	}
+	briefScenario(t, conn, db)
 	st, err := publish.New(publish.Config{Store: chsink.Published{Conn: conn, Database: db}, Rule: &rule})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +59,60 @@ func scenario(t *testing.T, rule disclosure.Rule) (driver.Conn, string) {
 		t.Fatal(err)
 	}
 	return conn, chsink.PublicDatabase(db)
+}
+
+// briefScenario adds the brief's events of the same days (consular cases of Hondurans in
+// the USA, returns from Cortés received and referred at San Pedro Sula, protection needs at
+// Tecún Umán), each with a planted cell under k: three Hondurans' deaths in Mexico, two
+// returned from Gracias a Dios, two declined legal referrals, four persons with trafficking
+// indicators at Corinto (k 10).
+func briefScenario(t *testing.T, conn driver.Conn, db string) {
+	t.Helper()
+	ctx := context.Background()
+	b, err := conn.PrepareBatch(ctx, "INSERT INTO "+db+".events (agency, event_id, schema_version, type, occurred_at, point_id, point_country, role, count, nationality, minor, category, ingested_at, version, origin_subdivision, reception_point_id, assistance_country, case_type, case_status, service, outcome)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := 0
+	ev := func(d int, typ, point, country, nat, sub, recv, asst, caseType, status, service, outcome string, n int) {
+		at := day0.AddDate(0, 0, d).Add(9 * time.Hour)
+		for i := 0; i < n; i++ {
+			id++
+			if err := b.Append("audit", fmt.Sprintf("e%d", id), uint8(5), typ, at, point, country, "destination", uint32(1), nat, uint8(0), "single_adult",
+				time.Now().UTC(), uint64(1), sub, recv, asst, caseType, status, service, outcome); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for d := 0; d < 10; d++ {
+		ev(d, "assistance", "hnd-cons-houston", "USA", "HND", "", "", "USA", "detention", "opened", "none", "none", 5)
+		ev(d, "assistance", "hnd-cons-houston", "USA", "HND", "", "", "USA", "detention", "closed", "none", "none", 3)
+		ev(d, "return", "hnd-corinto", "HND", "HND", "HN-CR", "hnd-camr-san-pedro-sula", "", "none", "none", "none", "none", 8)
+		ev(d, "referral", "hnd-camr-san-pedro-sula", "HND", "HND", "HN-CR", "", "", "none", "none", "health", "attended", 4)
+		ev(d, "referral", "hnd-camr-san-pedro-sula", "HND", "HND", "HN-CR", "", "", "none", "none", "reintegration_programme", "enrolled", 2)
+	}
+	ev(6, "assistance", "hnd-cons-tapachula", "MEX", "HND", "", "", "MEX", "death", "opened", "none", "none", 3)
+	ev(6, "return", "hnd-corinto", "HND", "HND", "HN-GD", "", "", "none", "none", "none", "none", 2)
+	ev(7, "referral", "hnd-camr-san-pedro-sula", "HND", "HND", "HN-CR", "", "", "none", "none", "legal", "declined", 2)
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	b, err = conn.PrepareBatch(ctx, "INSERT INTO "+db+".protection_counts (day, point_id, point_country, type, minor, need, part, block, persons, version, computed_at)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	need := func(d int, point, country, need string, n uint64) {
+		if err := b.Append(day0.AddDate(0, 0, d), point, country, "crossing", uint8(0), need, uint16(0), uint64(d), n, uint64(1), time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for d := 0; d < 10; d++ {
+		need(d, "gt-tecun-uman", "GTM", "international_protection", 6)
+	}
+	need(7, "hnd-corinto", "HND", "trafficking_indicators", 4)
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func audit(t *testing.T, conn driver.Conn, pub string) Report {
@@ -101,6 +157,15 @@ func TestAudit(t *testing.T) {
 	}
 	if !corinto {
 		t.Errorf("unprotected: the planted Corinto cells were not found among %d findings", len(r.Findings))
+	}
+	brief := map[string]int{}
+	for _, f := range r.Findings {
+		brief[f.Dashboard]++
+	}
+	for _, f := range []string{"consular.json", "reintegration.json", "protection.json"} {
+		if brief[f] == 0 {
+			t.Errorf("unprotected: no finding on %s, where cells under k are planted (findings by dashboard: %v)", f, brief)
+		}
 	}
 }
 
