@@ -49,7 +49,7 @@ for it (bulletin: true).`,
 			if err != nil || !o.send {
 				return err
 			}
-			return sendBulletins(cmd.Context(), cfg, o, paths, cmd.OutOrStdout())
+			return sendBulletins(cmd.Context(), cfg, environ(), o, paths, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
@@ -142,11 +142,11 @@ func writeFileAtomic(path string, write func(io.Writer) error) error {
 }
 
 // sendBulletins e-mails the written files to every route that asks for the bulletin.
-func sendBulletins(ctx context.Context, cfg config.Config, o bulletinOpts, paths []string, out io.Writer) error {
+func sendBulletins(ctx context.Context, cfg config.Config, env map[string]string, o bulletinOpts, paths []string, out io.Writer) error {
 	if cfg.Surge.RoutesFile == "" {
 		return fmt.Errorf("--send: set surge.routes_file to a routes file with a route that has bulletin: true")
 	}
-	routes, err := notifier.LoadRoutes(cfg.Surge.RoutesFile, environ())
+	routes, err := notifier.LoadRoutes(cfg.Surge.RoutesFile, env)
 	if err != nil {
 		return err
 	}

@@ -188,8 +188,11 @@ func TestSurgeAlerts(t *testing.T) {
 		}
 	}
 	e.checkAlertDeliveries(h, mail, changes)
-	e.checkDashboards()
+	e.checkDashboards(func(f string) bool { return !briefDashboard(f) }, surgeDay0.AddDate(0, 0, -1), surgeDay0.AddDate(0, 0, 95))
 	e.checkAudit()
+	if d, _ := e.checkBulletin("2025-07"); len(d.Incidents) == 0 {
+		t.Error("the bulletin of July 2025 shows no incident, though the surge was then")
+	}
 	t.Logf("%d alert changes in all; the surge point's: %s", len(changes), describe(point))
 }
 
