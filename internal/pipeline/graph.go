@@ -135,8 +135,8 @@ func (rt *runtime) window() (stream.Handler, error) {
 			}
 			return rt.sinks.needs.Submit(ctx, out, source)
 		},
-		Resume: func(ctx context.Context, part int) (int64, error) {
-			return chsink.NeedsResume(ctx, rt.sinks.conn, rt.cfg.ClickHouse.Database, part)
+		Resume: func(ctx context.Context, part int, block int64) ([]windowing.NeedRow, error) {
+			return chsink.NeedsResume(ctx, rt.sinks.conn, rt.cfg.ClickHouse.Database, part, block)
 		},
 		FlushInterval: rt.cfg.Pipeline.WindowFlush,
 		Progress:      window.ProgressTo(rt.writer, rt.names.Progress(), rt.cleanParts),

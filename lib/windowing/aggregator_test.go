@@ -198,53 +198,124 @@ func TestClosedWindows(t *testing.T) {
 	}
 }
 
-// Protection needs are counted once per record whatever its lateness, and a new owner that
-// resumes after the last stored row's offset adds the rest without counting any record twice.
-func TestNeedsCountOnceAcrossARestart(t *testing.T) {
+// needStore is protection_counts as ReplacingMergeTree keeps it: per key, the highest version.
+type needStore map[NeedKey]NeedRow
+
+func (st needStore) put(rows []NeedRow) {
+	for _, r := range rows {
+		if old, ok := st[r.NeedKey]; !ok || r.Version >= old.Version {
+			st[r.NeedKey] = r
+		}
+	}
+}
+
+func (st needStore) total() uint64 {
+	var n uint64
+	for _, r := range st {
+		n += r.Persons
+	}
+	return n
+}
+
+// resume is what NeedsResume reads for a new owner starting at start.
+func (st needStore) resume(start int64) []NeedRow {
+	var out []NeedRow
+	for _, r := range st {
+		if r.Block == BlockOf(start) && BlockOf(start) != start {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// needsLog is a partition of vigia.clean: records with one need each, at dispersed event
+// times (a month late as well as in time), around a block boundary.
+func needsLog(from, to int64) map[int64]*wire.CleanEvent {
+	out := map[int64]*wire.CleanEvent{}
+	for off := from; off < to; off++ {
+		e := &wire.CleanEvent{PointID: "p", PointCountry: "HND", Type: schemas.Return, OccurredAt: t0 - (off%5)*86400*7, Count: 1}
+		if off%3 != 0 {
+			e.Protection = e.Protection.With(schemas.Need(off % 4))
+		}
+		out[off] = e
+	}
+	return out
+}
+
+// read feeds n the log's records [from, to) and returns the rows of one flush.
+func read(n *Needs, log map[int64]*wire.CleanEvent, from, to int64) []NeedRow {
+	for off := from; off < to; off++ {
+		n.Add(log[off], off)
+	}
+	var rows []NeedRow
+	n.Flush(func(r NeedRow) { rows = append(rows, r) })
+	return rows
+}
+
+// Protection needs are counted once per record, whatever its lateness, across restarts that
+// start inside a block, flushes lost while later ones were stored, an old owner's insert
+// landing after the new owner started, repeated deliveries and block boundaries.
+func TestNeedsCountOnceAcrossOwners(t *testing.T) {
 	t.Parallel()
-	cfg := Config{}
-	ev := func(at int64, needs ...schemas.Need) *wire.CleanEvent {
-		e := &wire.CleanEvent{PointID: "p", PointCountry: "HND", Type: schemas.Return, OccurredAt: at, Count: 1}
-		for _, x := range needs {
-			e.Protection = e.Protection.With(x)
-		}
-		return e
-	}
-	stored := map[NeedKey]NeedRow{}
-	store := func(r NeedRow) {
-		if old, ok := stored[r.NeedKey]; !ok || r.Version >= old.Version {
-			stored[r.NeedKey] = r
+	const b = NeedBlockOffsets
+	base := int64(3 * b)
+	log := needsLog(base-40, base+40)
+	var truth uint64
+	for _, e := range log {
+		if e.Protection != 0 {
+			truth++
 		}
 	}
-	total := func() map[schemas.Need]uint64 {
-		out := map[schemas.Need]uint64{}
-		for _, r := range stored {
-			out[r.Need] += r.Persons
+	cases := []struct {
+		name string
+		run  func(st needStore) // ends with every record of the log read
+	}{
+		{"one owner", func(st needStore) {
+			n := NewNeeds(Config{}, base-40, nil)
+			st.put(read(n, log, base-40, base))
+			st.put(read(n, log, base-45, base+40)) // a repeated delivery adds nothing
+		}},
+		{"restart inside a block after a lost flush", func(st needStore) {
+			n := NewNeeds(Config{}, base-40, nil)
+			st.put(read(n, log, base-40, base+10))
+			_ = read(n, log, base+10, base+20) // lost with the crash; committed offset base+5
+			m := NewNeeds(Config{}, base+5, st.resume(base+5))
+			st.put(read(m, log, base+5, base+40))
+		}},
+		{"a flush lost, a later one stored", func(st needStore) {
+			n := NewNeeds(Config{}, base-40, nil)
+			st.put(read(n, log, base-40, base+10))
+			_ = read(n, log, base+10, base+20) // its insert failed at shutdown
+			st.put(read(n, log, base+20, base+25))
+			m := NewNeeds(Config{}, base+8, st.resume(base+8)) // committed before the failed flush
+			st.put(read(m, log, base+8, base+40))
+		}},
+		{"the old owner's insert lands late", func(st needStore) {
+			n := NewNeeds(Config{}, base-40, nil)
+			st.put(read(n, log, base-40, base+10))
+			late := read(n, log, base+10, base+30) // still in the batcher at the handover
+			m := NewNeeds(Config{}, base+10, st.resume(base+10))
+			st.put(read(m, log, base+10, base+20))
+			st.put(late)
+			st.put(read(m, log, base+20, base+40))
+		}},
+		{"restart at a block's first offset", func(st needStore) {
+			n := NewNeeds(Config{}, base-40, nil)
+			st.put(read(n, log, base-40, base))
+			m := NewNeeds(Config{}, base, st.resume(base))
+			st.put(read(m, log, base, base+40))
+		}},
+	}
+	for _, c := range cases {
+		st := needStore{}
+		c.run(st)
+		if got := st.total(); got != truth {
+			t.Errorf("%s: %d persons with needs counted, want %d", c.name, got, truth)
 		}
-		return out
-	}
-	day := int64(1690848000)
-	a := NewNeeds(cfg, 0)
-	a.Add(ev(day+60, schemas.NeedPregnancy), 0)
-	a.Add(ev(day+120), 1)
-	a.Add(ev(day+180, schemas.NeedPregnancy, schemas.NeedDisability), 2)
-	a.Flush(store)
-	a.Add(ev(day-86400*30, schemas.NeedDisability), 3) // a month late: counted all the same
-	a.Add(ev(day+240, schemas.NeedPregnancy), 4)       // never flushed: lost with the crash
-	// The new owner resumes after the last offset a stored row counted (3) and re-reads from
-	// an earlier committed offset.
-	var resume int64
-	for _, r := range stored {
-		resume = max(resume, r.Version)
-	}
-	b := NewNeeds(cfg, resume)
-	for off, e := range []*wire.CleanEvent{ev(day+60, schemas.NeedPregnancy), ev(day + 120), ev(day+180, schemas.NeedPregnancy, schemas.NeedDisability),
-		ev(day-86400*30, schemas.NeedDisability), ev(day+240, schemas.NeedPregnancy)} {
-		b.Add(e, int64(off))
-	}
-	b.Flush(store)
-	got := total()
-	if got[schemas.NeedPregnancy] != 3 || got[schemas.NeedDisability] != 2 || len(got) != 2 {
-		t.Fatalf("counted %v, want pregnancy 3 and disability 2", got)
+		for k := range st {
+			if k.Block%b != 0 {
+				t.Errorf("%s: block %d is not aligned", c.name, k.Block)
+			}
+		}
 	}
 }

@@ -34,11 +34,11 @@ type Config struct {
 	Aggregator windowing.Config
 	// Submit stores window rows. Required.
 	Submit SubmitFunc
-	// SubmitNeeds stores protection-needs counts (lib/windowing.Needs); Resume tells a new
-	// owner of a partition the offset after the last record its stored counts hold. Both or
+	// SubmitNeeds stores protection-needs counts (lib/windowing.Needs); Resume reads the
+	// stored prefix of a partition's block that a new owner starts inside of. Both or
 	// neither; without them needs are not counted (tests of windows alone).
 	SubmitNeeds NeedsFunc
-	Resume      func(ctx context.Context, partition int) (int64, error)
+	Resume      func(ctx context.Context, partition int, block int64) ([]windowing.NeedRow, error)
 	// FlushInterval is how often changed windows are emitted (dashboards see windows fill up
 	// live). Default 1s.
 	FlushInterval time.Duration
@@ -86,11 +86,14 @@ func (s *Stage) Open(ctx context.Context, topic string, part int, start int64) (
 	p := &partition{s: s, topic: topic, part: part, label: strconv.Itoa(part), agg: windowing.New(s.cfg.Aggregator),
 		acks: stream.NewAcks(start), next: start, lastFlush: time.Now()}
 	if s.cfg.Resume != nil {
-		resume, err := s.cfg.Resume(ctx, part)
-		if err != nil {
-			return nil, fmt.Errorf("cannot read where protection counts of partition %d resume: %w", part, err)
+		var resumed []windowing.NeedRow
+		if b := windowing.BlockOf(start); b != start {
+			var err error
+			if resumed, err = s.cfg.Resume(ctx, part, b); err != nil {
+				return nil, fmt.Errorf("cannot read the protection counts partition %d resumes: %w", part, err)
+			}
 		}
-		p.needs = windowing.NewNeeds(s.cfg.Aggregator, resume)
+		p.needs = windowing.NewNeeds(s.cfg.Aggregator, start, resumed)
 	}
 	return p, nil
 }

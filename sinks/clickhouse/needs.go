@@ -8,6 +8,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/vigia-observatory/vigia/lib/windowing"
+	"github.com/vigia-observatory/vigia/schemas"
 )
 
 // NeedsTable writes protection-needs counts to <db>.protection_counts: running counts per
@@ -50,12 +51,33 @@ func (NeedsTable) AppendColumns(b driver.Batch, rows []NeedsRow) error {
 	return nil
 }
 
-// NeedsResume is the offset after the last record of partition part that stored protection
-// counts hold (0 when none): where a new owner of the partition resumes counting.
-func NeedsResume(ctx context.Context, conn driver.Conn, db string, part int) (int64, error) {
-	var v uint64
-	if err := conn.QueryRow(ctx, "SELECT max(version) FROM "+db+".protection_counts WHERE part = ?", uint16(part)).Scan(&v); err != nil {
-		return 0, fmt.Errorf("cannot read where partition %d's protection counts resume: %w", part, err)
+// NeedsResume reads the stored prefix of a partition's block: each key's row of highest
+// version (a new owner starting inside the block counts on from there).
+func NeedsResume(ctx context.Context, conn driver.Conn, db string, part int, block int64) ([]windowing.NeedRow, error) {
+	rows, err := conn.Query(ctx, `SELECT day, point_id, point_country, CAST(type AS Int8), minor, need, argMax(persons, version), max(version)
+		FROM `+db+`.protection_counts WHERE part = ? AND block = ?
+		GROUP BY day, point_id, point_country, type, minor, need`, uint16(part), uint64(block))
+	if err != nil {
+		return nil, fmt.Errorf("cannot read partition %d's protection counts of block %d: %w", part, block, err)
 	}
-	return int64(v), nil
+	defer rows.Close()
+	var out []windowing.NeedRow
+	for rows.Next() {
+		var r windowing.NeedRow
+		var day time.Time
+		var typ int8
+		var minor uint8
+		var need string
+		var version uint64
+		if err := rows.Scan(&day, &r.PointID, &r.PointCountry, &typ, &minor, &need, &r.Persons, &version); err != nil {
+			return nil, fmt.Errorf("cannot read partition %d's protection counts of block %d: %w", part, block, err)
+		}
+		n, ok := schemas.ParseNeed(need)
+		if !ok {
+			return nil, fmt.Errorf("cannot read partition %d's protection counts of block %d: unknown need %q", part, block, need)
+		}
+		r.Day, r.Type, r.Minor, r.Need, r.Block, r.Version = day.Unix(), schemas.EventType(typ), minor == 1, n, block, int64(version)
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
