@@ -31,10 +31,12 @@ func (v *Validator) validateBrief(ev *Event, errs *Errors, decoded int) {
 	v.validateReferral(ev, errs, decoded)
 	if p := &ev.Person; p.Protection != 0 {
 		if ev.Count > 1 {
-			errs.add("person.protection_needs", Inconsistent, "protection needs are one person's: a record with count above 1 cannot carry them")
+			errs.add("person.protection_needs", Inconsistent, "person.protection_needs is one person's: not allowed on a record with count above 1")
 		}
 		if age, ok := PersonAge(ev); ok && age >= 18 && p.Protection.Has(NeedSeparatedChild) {
-			errs.add("person.protection_needs", Inconsistent, "separated_child is only for a minor (under 18)")
+			// The message names no need: it reaches clear DLQ headers (the codes are in
+			// docs/publishing.md).
+			errs.add("person.protection_needs", Inconsistent, "person.protection_needs contradicts the person's age")
 		}
 	}
 }

@@ -33,6 +33,7 @@ func (r *Rejecter) Reject(table string) func(row any, err error) {
 	return func(row any, cause error) {
 		var b []byte
 		if e, ok := row.(wire.CleanEvent); ok {
+			e.Protection = 0 // the events table never holds them, nor does its DLQ copy
 			b = e.AppendBinary(nil)
 		} else {
 			b, _ = json.Marshal(row)
