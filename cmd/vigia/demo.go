@@ -135,17 +135,18 @@ func runDemo(ctx context.Context, cfg config.Config, o demoOpts, out io.Writer) 
 	return demoBulletin(ctx, cfg, conn, o.bulletinDir, out)
 }
 
-// demoBulletin waits for a turn of the publish stage that began after everything was stored,
-// then writes the 2023-08 bulletin of the replayed data in Spanish and English.
+// demoBulletin waits for a turn of the publish stage that began after everything was stored
+// (its brief, written after the figures, is newer), then writes the 2023-08 bulletin of the
+// replayed data in Spanish and English.
 func demoBulletin(ctx context.Context, cfg config.Config, conn driver.Conn, dir string, out io.Writer) error {
 	stored := time.Now()
-	pub := chsink.Published{Conn: conn, Database: cfg.ClickHouse.Database}
+	q := "SELECT max(version) FROM " + chsink.PublicDatabase(cfg.ClickHouse.Database) + ".brief"
 	for deadline := stored.Add(2 * time.Minute); ; {
-		through, err := pub.Through(ctx)
-		if err != nil {
-			return err
+		var v uint64
+		if err := conn.QueryRow(ctx, q).Scan(&v); err != nil {
+			return fmt.Errorf("demo: cannot read how far the brief is published: %w", err)
 		}
-		if through.After(stored) {
+		if time.UnixMilli(int64(v)).After(stored) {
 			break
 		}
 		if time.Now().After(deadline) {

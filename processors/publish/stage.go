@@ -33,7 +33,7 @@ type Store interface {
 	CopyPoints(ctx context.Context) error
 	PublicAlerts(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error)
 	PublicBands(ctx context.Context, since time.Time, rule disclosure.Rule) (int, error)
-	NeedsMonths(ctx context.Context, since time.Time) ([]time.Time, error)
+	BriefMonths(ctx context.Context, since time.Time) ([]time.Time, error)
 	BriefCells(ctx context.Context, month time.Time, zone func(string) *time.Location) ([]chsink.BriefCell, error)
 	WriteBrief(ctx context.Context, cells []chsink.PublishedBrief, at time.Time) error
 	CopySubdivisions(ctx context.Context, list *schemas.Subdivisions) error
@@ -171,11 +171,11 @@ func (p *partition) Turn(ctx context.Context, now time.Time) error {
 }
 
 // brief publishes the observatory's brief (consular cases, the returns funnel, services and
-// protection needs) of every local month a changed day window or protection count touches:
-// whole months recounted, as the country months are.
+// protection needs) of every local month a changed day window, protection count or brief
+// event touches (BriefMonths): whole months recounted, as the country months are.
 func (p *partition) brief(ctx context.Context, changed []chsink.WindowKey, now time.Time) error {
 	st, rule := p.cfg.Store, p.cfg.Rule
-	months, err := st.NeedsMonths(ctx, p.since)
+	months, err := st.BriefMonths(ctx, p.since)
 	if err != nil {
 		return err
 	}

@@ -44,26 +44,52 @@ type PublishedBrief struct {
 	K          uint8
 }
 
-// NeedsMonths are the local months of the protection counts written at or after since.
-func (p Published) NeedsMonths(ctx context.Context, since time.Time) ([]time.Time, error) {
-	rows, err := p.Conn.Query(low(ctx), "SELECT DISTINCT day FROM "+p.Database+".protection_counts WHERE computed_at >= ?", since.UTC())
-	if err != nil {
-		return nil, fmt.Errorf("cannot list the protection counts changed since %s: %w", since.Format(time.RFC3339), err)
-	}
-	defer rows.Close()
+// BriefStoreLag is how far behind its ingest an event of the brief's types may be stored and
+// still have its month recounted by the turn that follows (see BriefMonths).
+const BriefStoreLag = 6 * time.Hour
+
+// BriefMonths are the local months whose brief may have changed since since: those of the
+// protection counts written since, and those of the brief's events (returns, consular cases,
+// referrals) ingested since since less BriefStoreLag. The events are read as well as the
+// windows' changes because a case's closing changes no window, and the store stage may write
+// an event after the window stage wrote its window.
+func (p Published) BriefMonths(ctx context.Context, since time.Time) ([]time.Time, error) {
 	seen := map[time.Time]bool{}
 	var out []time.Time
-	for rows.Next() {
-		var day time.Time
-		if err := rows.Scan(&day); err != nil {
-			return nil, fmt.Errorf("cannot read a changed protection count: %w", err)
-		}
-		if m := MonthOf(day); !seen[m] {
+	add := func(m time.Time) {
+		if m = m.UTC(); !seen[m] {
 			seen[m] = true
 			out = append(out, m)
 		}
 	}
-	return out, rows.Err()
+	for _, q := range []struct {
+		sql   string
+		since time.Time
+	}{
+		{"SELECT DISTINCT day FROM " + p.Database + ".protection_counts WHERE computed_at >= ?", since},
+		// An event's local month is that of its UTC time within 14 hours either way.
+		{"SELECT DISTINCT arrayJoin([toStartOfDay(occurred_at - 50400), toStartOfDay(occurred_at + 50400)]) FROM " + p.Database +
+			".events WHERE ingested_at >= ? AND type IN ('return', 'assistance', 'referral')", since.Add(-BriefStoreLag)},
+	} {
+		rows, err := p.Conn.Query(low(ctx), q.sql, q.since.UTC())
+		if err != nil {
+			return nil, fmt.Errorf("cannot list the brief's months changed since %s: %w", since.Format(time.RFC3339), err)
+		}
+		for rows.Next() {
+			var day time.Time
+			if err := rows.Scan(&day); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("cannot read a changed month of the brief: %w", err)
+			}
+			add(MonthOf(day))
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // MonthOf is the local month of a day window starting at start (its local midnight in UTC):

@@ -182,7 +182,10 @@ func (p Published) CopyPublic(ctx context.Context, since, at time.Time) error {
 		sql  string
 		args []any
 	}{
-		{"completeness", "INSERT INTO " + pub + ".agency_points SELECT agency, point_id, max(occurred_at), count(), countIf(toInt64(toUInt32(ingested_at)) - toInt64(toUInt32(occurred_at)) > ?), ? FROM " + db + ".events GROUP BY agency, point_id", []any{late, at.UTC()}},
+		// At consulates and reception centres a record is one person's case or referral: their
+		// record counts would be person counts under no protection, so they are published as 0
+		// (the newest event time, what completeness needs, is still shown).
+		{"completeness", "INSERT INTO " + pub + ".agency_points SELECT agency, point_id, max(occurred_at), if(personal, 0, count()), if(personal, 0, countIf(toInt64(toUInt32(ingested_at)) - toInt64(toUInt32(occurred_at)) > ?)), ? FROM (SELECT agency, point_id, occurred_at, ingested_at, point_id IN (SELECT id FROM " + db + ".points FINAL WHERE kind IN ('consulate', 'reception_centre', 'child_reception_centre')) AS personal FROM " + db + ".events) GROUP BY agency, point_id, personal", []any{late, at.UTC()}},
 		{"DLQ summary", "INSERT INTO " + pub + ".dlq_summary SELECT agency, reason, stage, count(), max(received_at), ? FROM " + db + ".dlq_records FINAL GROUP BY agency, reason, stage", []any{at.UTC()}},
 		{"pipeline counters", "INSERT INTO " + pub + ".pipeline_stats SELECT ts, stage, instance, records_in, records_out, records_dlq, lag FROM " + db + ".pipeline_stats WHERE ts >= ?", []any{since.UTC()}},
 	} {
