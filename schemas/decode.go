@@ -117,7 +117,8 @@ func decodeNeeds(v *fastjson.Value, errs *Errors) Needs {
 		}
 		n, ok := ParseNeed(string(b))
 		if !ok {
-			errs.add(path, BadEnum, path+" items must be one of "+strings.Join(needNames[:], ", "))
+			// Not listed here as other enums are: a message never names a need (DLQ headers).
+			errs.add(path, BadEnum, path+" items must be protection-need codes of docs/publishing.md")
 			return 0
 		}
 		set = set.With(n)

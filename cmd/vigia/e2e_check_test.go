@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigia-observatory/vigia/internal/dlq"
 	"github.com/vigia-observatory/vigia/internal/secrets"
+	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )
@@ -161,6 +162,10 @@ func (e *e2e) checkDLQ(exactlyOnce bool) {
 func (e *e2e) checkNoPII() {
 	e.t.Helper()
 	canaries := append([]string{"Ana María", "V12345678", "Pérez Gómez", "CURP-XXXX"}, e.ds.canaries...)
+	// Protection needs are counted in protection_counts only: in no row, topic key, header or log.
+	for n := range e.ds.needs {
+		canaries = append(canaries, n)
+	}
 	var blobs []struct{ where, text string }
 	add := func(where, text string) { blobs = append(blobs, struct{ where, text string }{where, text}) }
 	for _, table := range []string{"events", "windows", "dlq_records", "alerts", "pipeline_stats"} {
@@ -225,6 +230,28 @@ func (e *e2e) dumpTable(table string) string {
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// checkNeeds waits until protection_counts holds every person with each need of the dataset
+// once: counted whatever the record's lateness, never twice across crashes and handovers.
+func (e *e2e) checkNeeds(timeout time.Duration) {
+	e.t.Helper()
+	if len(e.ds.needs) < 3 {
+		e.t.Fatalf("the dataset has %d protection needs: the check would prove little", len(e.ds.needs))
+	}
+	testenv.Eventually(e.t, timeout, func() error {
+		for n, want := range e.ds.needs {
+			var got uint64
+			q := "SELECT sum(persons) FROM " + e.cfg.ClickHouse.Database + ".protection_counts FINAL WHERE need = '" + n + "'"
+			if err := e.conn.QueryRow(context.Background(), q).Scan(&got); err != nil {
+				return err
+			}
+			if got != want { // more would be a record counted twice
+				return fmt.Errorf("%d persons with %s counted, want %d", got, n, want)
+			}
+		}
+		return nil
+	})
 }
 
 // waitWindows waits until the windows table holds every person of the dataset (windows are

@@ -39,6 +39,8 @@ type dataset struct {
 	canaries       []string
 	tooLate        int
 	formPairs      int // pairs told with a document by one agency, names and birth date by the other
+	// needs are the persons with each protection need among the unique events.
+	needs map[string]uint64
 	// journeys are one person's events told by two agencies at their own points a day apart
 	// (not repeats: both are stored), agency/event_id each: the stored rows must not join.
 	journeys [][2]string
@@ -76,6 +78,7 @@ type person struct {
 	identity        bool
 	given, fam, doc string
 	birth           string
+	needs           []string // coded protection needs
 }
 
 type gen struct {
@@ -85,7 +88,7 @@ type gen struct {
 }
 
 func buildDataset(t interface{ Fatal(...any) }) *dataset {
-	g := &gen{r: rand.New(rand.NewPCG(7, 11)), ds: &dataset{unique: map[string]bool{}, malformed: map[string]string{}, windows: map[wkey]wval{}}}
+	g := &gen{r: rand.New(rand.NewPCG(7, 11)), ds: &dataset{unique: map[string]bool{}, malformed: map[string]string{}, windows: map[wkey]wval{}, needs: map[string]uint64{}}}
 	const uniques, pairs, late, tooLate = 16800, 600, 300, 300
 	span := 3 * 24 * time.Hour
 	var published [][]byte
@@ -212,6 +215,14 @@ func (g *gen) person() person {
 		age: g.r.IntN(70), useBirth: g.r.IntN(2) == 0, family: g.r.IntN(4) == 0, identity: g.r.IntN(10) < 7}
 	// Under 17, so that a birth date a year earlier still makes a minor at the event.
 	p.unacc = p.age < 17 && !p.family && g.r.IntN(3) == 0
+	switch d := g.r.IntN(24); {
+	case d == 0 && p.age < 17:
+		p.needs = []string{"separated_child"}
+	case d == 1 && p.sex == "female" && p.age >= 18:
+		p.needs = []string{"pregnancy", "international_protection"}
+	case d == 2:
+		p.needs = []string{"serious_medical_condition"}
+	}
 	if p.identity {
 		p.given, p.fam, p.doc = fmt.Sprintf("Zqx%dCanary", g.n), fmt.Sprintf("Vtw%dCanaria", g.n), fmt.Sprintf("CNRY%07dQ", g.n)
 		g.ds.canaries = append(g.ds.canaries, p.given, p.fam, p.doc)
@@ -235,6 +246,9 @@ func (p person) json() map[string]any {
 	if p.family {
 		m["family_group_id"] = "fam-" + p.doc + p.nat
 	}
+	if len(p.needs) > 0 {
+		m["protection_needs"] = p.needs
+	}
 	if p.identity {
 		m["given_names"], m["family_names"] = p.given, p.fam
 		m["document"] = map[string]any{"type": "passport", "number": p.doc, "country": p.nat}
@@ -242,8 +256,12 @@ func (p person) json() map[string]any {
 	return m
 }
 
-// count adds an event to the expected windows by the rules of docs/DESIGN.md.
+// count adds an event to the expected windows by the rules of docs/DESIGN.md, and its
+// person's protection needs to the expected counts.
 func (g *gen) count(p person, point, typ string, count int, at time.Time) {
+	for _, n := range p.needs {
+		g.ds.needs[n] += uint64(count)
+	}
 	pc := pointCountry[point]
 	role := "transit"
 	switch {

@@ -23,6 +23,7 @@ func TestEndToEnd(t *testing.T) {
 	e.publish(e.ds.phase2) // late within lateness, and too late
 	e.waitFor("events after phase 2", e.eventsQuery(), e.expectedEvents(2), 2*time.Minute)
 	e.waitWindows(time.Minute)
+	e.checkNeeds(time.Minute)
 	tooLate := e.metric(`vigia_window_too_late_total{resolution="hour"}`)
 	stop()
 	e.checkEvents()
@@ -116,6 +117,7 @@ func (e *e2e) checkAll(exactlyOnceDLQ bool) {
 	e.t.Helper()
 	e.waitFor("events after phase 2", e.eventsQuery(), e.expectedEvents(2), 2*time.Minute)
 	e.waitWindows(time.Minute)
+	e.checkNeeds(time.Minute)
 	e.checkEvents()
 	e.checkWindows()
 	e.checkDLQ(exactlyOnceDLQ)
