@@ -9,19 +9,21 @@ import (
 	"github.com/vigia-observatory/vigia/producers/simulate"
 )
 
-// TestSimulateThroughPipeline runs a few seconds of the simulator (twenty minutes of event
+// TestSimulateThroughPipeline runs ten seconds of the simulator (fifty minutes of event
 // time, the Darién surge on) through the pipeline: every record ends once in ClickHouse or
 // the DLQ, repeats are dropped.
 func TestSimulateThroughPipeline(t *testing.T) {
 	e := newRig(t, simulate.Agencies()...)
 	stop := e.runInProcess()
 	defer stop()
-	st, err := runSimulate(context.Background(), e.cfg, simulateOpts{rate: 400, seconds: 4, speed: 300,
+	st, err := runSimulate(context.Background(), e.cfg, simulateOpts{rate: 400, seconds: 10, speed: 300,
 		sim: simulate.Config{Scenario: "darien", Seed: 9}}, io.Discard)
-	// Hundreds, not the 1,600 the rate allows: under the race detector beside the other
-	// integration tests the producer sends what the machine lets it (420 seen); this is a
-	// test of where records end, not of speed (make bench measures that).
-	if err != nil || st.sent < 200 || st.malformed == 0 || st.repeats == 0 {
+	// Hundreds, not the 4,000 the rate allows: under the race detector beside the other
+	// integration tests the producer sends what the machine lets it (100 in 4 s seen once the
+	// brief's agencies were added); this is a test of where records end, not of speed (make
+	// bench measures that).
+	t.Logf("simulated %+v", st)
+	if err != nil || st.sent < 150 || st.malformed == 0 || st.repeats == 0 {
 		t.Fatalf("%+v %v: want hundreds of records, some malformed and some repeats", st, err)
 	}
 	db := e.cfg.ClickHouse.Database

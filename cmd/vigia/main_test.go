@@ -38,7 +38,7 @@ func run(t *testing.T, args ...string) (string, string, int) {
 
 func TestValidateValidFile(t *testing.T) {
 	out, errs, code := run(t, "validate", "../../schemas/testdata/valid.ndjson")
-	if code != 0 || out != "" || !strings.Contains(errs, "8 records, 8 valid, 0 bad") {
+	if code != 0 || out != "" || !strings.Contains(errs, "13 records, 13 valid, 0 bad") {
 		t.Fatalf("code %d\nstdout %q\nstderr %q", code, out, errs)
 	}
 }
@@ -145,7 +145,7 @@ func TestHealthCommand(t *testing.T) {
 func TestDashboardsRender(t *testing.T) {
 	dir := t.TempDir()
 	out, errs, code := run(t, "dashboards", "render", "--out", dir, "--database", "observatorio_public")
-	if code != 0 || !strings.Contains(out, "6 dashboards written") {
+	if code != 0 || !strings.Contains(out, "9 dashboards written") {
 		t.Fatalf("code %d %q %q", code, out, errs)
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "overview.json"))
