@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -207,7 +206,7 @@ func TestBriefDashboardsQueries(t *testing.T) {
 			maps.Copy(values, set)
 			sql := Expand(q.SQL, Vars{From: briefFrom, To: briefTo, IntervalS: 86400, Values: values})
 			name := fmt.Sprintf("%s / %s %v", q.File, q.Panel, set)
-			cols, rows, err := queryStrings(conn, sql)
+			cols, rows, err := testenv.QueryStrings(conn, sql)
 			if err != nil {
 				t.Errorf("%s: query fails: %v\n%s", name, err, sql)
 				continue
@@ -314,7 +313,7 @@ func TestBriefDashboardsInjection(t *testing.T) {
 			maps.Copy(values, Choices())
 			maps.Copy(values, set)
 			sql := Expand(q.SQL, Vars{From: briefFrom, To: briefTo, IntervalS: 86400, Values: values})
-			_, rows, err := queryStrings(conn, sql)
+			_, rows, err := testenv.QueryStrings(conn, sql)
 			ran++
 			if err != nil {
 				t.Errorf("%s / %s: payload %v: %v\n%s", q.File, q.Panel, set, err, sql)
@@ -329,45 +328,4 @@ func TestBriefDashboardsInjection(t *testing.T) {
 	if ran < 100 {
 		t.Errorf("only %d injection attempts: the variables were not found in the queries", ran)
 	}
-}
-
-// queryStrings runs sql and returns the column names and every cell as text ("" for NULL).
-func queryStrings(conn driver.Conn, sql string) ([]string, [][]string, error) {
-	rows, err := conn.Query(context.Background(), sql)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	cols := rows.Columns()
-	types := rows.ColumnTypes()
-	var out [][]string
-	for rows.Next() {
-		dest := make([]any, len(types))
-		for i, ct := range types {
-			dest[i] = reflect.New(ct.ScanType()).Interface()
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, err
-		}
-		row := make([]string, len(dest))
-		for i, d := range dest {
-			row[i] = cellText(d)
-		}
-		out = append(out, row)
-	}
-	return cols, out, rows.Err()
-}
-
-func cellText(p any) string {
-	v := reflect.ValueOf(p).Elem()
-	for v.Kind() == reflect.Pointer {
-		if v.IsNil() {
-			return ""
-		}
-		v = v.Elem()
-	}
-	if t, ok := v.Interface().(time.Time); ok {
-		return t.UTC().Format(time.RFC3339)
-	}
-	return fmt.Sprint(v.Interface())
 }

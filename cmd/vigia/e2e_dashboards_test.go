@@ -2,15 +2,14 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"maps"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/vigia-observatory/vigia/dashboards"
+	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/lib/disclosure/audit"
 	"github.com/vigia-observatory/vigia/schemas"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
@@ -152,41 +151,5 @@ func (e *e2e) checkInjection(qs []dashboards.PanelQuery, from, to time.Time) {
 
 // queryStrings runs sql and returns the column names and every cell as text ("" for NULL).
 func (e *e2e) queryStrings(sql string) ([]string, [][]string, error) {
-	rows, err := e.conn.Query(context.Background(), sql)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer rows.Close()
-	cols := rows.Columns()
-	types := rows.ColumnTypes()
-	var out [][]string
-	for rows.Next() {
-		dest := make([]any, len(types))
-		for i, ct := range types {
-			dest[i] = newScanTarget(ct.ScanType())
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, nil, err
-		}
-		row := make([]string, len(dest))
-		for i, d := range dest {
-			row[i] = cellText(deref(d))
-		}
-		out = append(out, row)
-	}
-	return cols, out, rows.Err()
-}
-
-func cellText(v any) string {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() == reflect.Pointer {
-		if rv.IsNil() {
-			return ""
-		}
-		v = rv.Elem().Interface()
-	}
-	if t, ok := v.(time.Time); ok {
-		return t.UTC().Format(time.RFC3339)
-	}
-	return fmt.Sprint(v)
+	return testenv.QueryStrings(e.conn, sql)
 }

@@ -1,16 +1,12 @@
 package replay
 
 import (
-	"encoding/csv"
 	"fmt"
-	"io"
 	"maps"
 	"math/rand/v2"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/vigia-observatory/vigia/data/region"
 	"github.com/vigia-observatory/vigia/producers/simulate"
 )
 
@@ -45,34 +41,13 @@ type expRow struct {
 }
 
 func readMexicoReturns() ([]expRow, error) {
-	const name = "irreg_mexico_exp.csv"
-	f, err := region.FS.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	if _, err := r.Read(); err != nil { // t, nat, type, n
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
 	var out []expRow
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return out, nil
+	err := readRegion("irreg_mexico_exp.csv", func(col map[string]int, rec []string, n int) {
+		if _, ok := ministries[rec[col["nat"]]]; ok {
+			out = append(out, expRow{month: rec[col["t"]], nat: rec[col["nat"]], kind: rec[col["type"]], n: n})
 		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		if _, ok := ministries[rec[1]]; !ok {
-			continue
-		}
-		n, err := strconv.Atoi(rec[3])
-		if err != nil {
-			return nil, fmt.Errorf("%s: count %q: %w", name, rec[3], err)
-		}
-		out = append(out, expRow{month: rec[0], nat: rec[1], kind: rec[2], n: n})
-	}
+	})
+	return out, err
 }
 
 // consularCase is one case to open: whose, where, and the person's age group.

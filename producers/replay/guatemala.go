@@ -1,15 +1,11 @@
 package replay
 
 import (
-	"encoding/csv"
 	"fmt"
-	"io"
 	"math"
 	"math/rand/v2"
-	"strconv"
 	"time"
 
-	"github.com/vigia-observatory/vigia/data/region"
 	"github.com/vigia-observatory/vigia/producers/simulate"
 )
 
@@ -29,31 +25,11 @@ type guatemalaRow struct {
 
 // readGuatemala reads irreg_guatemala.csv in file order.
 func readGuatemala() ([]guatemalaRow, error) {
-	const name = "irreg_guatemala.csv"
-	f, err := region.FS.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	if _, err := r.Read(); err != nil { // t, sex, age, origin, n
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
 	var out []guatemalaRow
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		n, err := strconv.Atoi(rec[4])
-		if err != nil {
-			return nil, fmt.Errorf("%s: count %q: %w", name, rec[4], err)
-		}
-		out = append(out, guatemalaRow{month: rec[0], sex: rec[1], age: rec[2], origin: rec[3], n: n})
-	}
+	err := readRegion("irreg_guatemala.csv", func(col map[string]int, rec []string, n int) {
+		out = append(out, guatemalaRow{month: rec[col["t"]], sex: rec[col["sex"]], age: rec[col["age"]], origin: rec[col["origin"]], n: n})
+	})
+	return out, err
 }
 
 // returningCountry is the country that returned a row's people. From 2024-01 the file has no

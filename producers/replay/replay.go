@@ -227,37 +227,46 @@ func childShare(dmg map[string]int) float64 {
 
 // readMonthly reads t, <key>, n rows into month -> key -> n.
 func readMonthly(name, keyCol string) (map[string]map[string]int, error) {
-	f, err := region.FS.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r := csv.NewReader(f)
-	head, err := r.Read()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	col := map[string]int{}
-	for i, h := range head {
-		col[h] = i
-	}
 	out := map[string]map[string]int{}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", name, err)
-		}
-		n, err := strconv.Atoi(rec[col["n"]])
-		if err != nil {
-			return nil, fmt.Errorf("%s: count %q: %w", name, rec[col["n"]], err)
-		}
+	err := readRegion(name, func(col map[string]int, rec []string, n int) {
 		t, k := rec[col["t"]], rec[col[keyCol]]
 		if out[t] == nil {
 			out[t] = map[string]int{}
 		}
 		out[t][k] += n
+	})
+	return out, err
+}
+
+// readRegion reads a CSV of data/region with a header and a count column n, calling row for
+// each line with the header's column indexes and the line's count.
+func readRegion(name string, row func(col map[string]int, rec []string, n int)) error {
+	f, err := region.FS.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	head, err := r.Read()
+	if err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	col := map[string]int{}
+	for i, h := range head {
+		col[h] = i
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		n, err := strconv.Atoi(rec[col["n"]])
+		if err != nil {
+			return fmt.Errorf("%s: count %q: %w", name, rec[col["n"]], err)
+		}
+		row(col, rec, n)
 	}
 }

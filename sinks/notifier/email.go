@@ -26,15 +26,9 @@ type Email struct {
 
 // Send delivers m as one e-mail.
 func (e *Email) Send(ctx context.Context, m Message) error {
-	if e.Host == "" || e.From == "" || len(e.To) == 0 {
-		return errors.New("email: Host, From and To are required")
-	}
-	msg := mail.NewMsg()
-	if err := msg.From(e.From); err != nil {
-		return fmt.Errorf("email: From %q: %w", e.From, err)
-	}
-	if err := msg.To(e.To...); err != nil {
-		return fmt.Errorf("email: To %v: %w", e.To, err)
+	msg, err := e.newMsg()
+	if err != nil {
+		return err
 	}
 	subject := fmt.Sprintf("[Vigía %s] %s %s: %s %s / %s alert %s", strings.ToUpper(m.Severity), m.Country, m.PointName,
 		typesES[m.Type], statesES[m.State], m.Type, statesEN[m.State])
@@ -48,6 +42,21 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	return e.deliver(ctx, msg, "alert "+m.IdempotencyKey())
 }
 
+// newMsg is a message from the sender to its recipients.
+func (e *Email) newMsg() (*mail.Msg, error) {
+	if e.Host == "" || e.From == "" || len(e.To) == 0 {
+		return nil, errors.New("email: Host, From and To are required")
+	}
+	msg := mail.NewMsg()
+	if err := msg.From(e.From); err != nil {
+		return nil, fmt.Errorf("email: From %q: %w", e.From, err)
+	}
+	if err := msg.To(e.To...); err != nil {
+		return nil, fmt.Errorf("email: To %v: %w", e.To, err)
+	}
+	return msg, nil
+}
+
 // Attachment is a file sent with an e-mail.
 type Attachment struct {
 	Name, ContentType string
@@ -57,15 +66,9 @@ type Attachment struct {
 // SendBulletin e-mails a bulletin: its subject, a plain-text body (with the link) and the
 // bulletin's files attached.
 func (e *Email) SendBulletin(ctx context.Context, subject, body string, files []Attachment) error {
-	if e.Host == "" || e.From == "" || len(e.To) == 0 {
-		return errors.New("email: Host, From and To are required")
-	}
-	msg := mail.NewMsg()
-	if err := msg.From(e.From); err != nil {
-		return fmt.Errorf("email: From %q: %w", e.From, err)
-	}
-	if err := msg.To(e.To...); err != nil {
-		return fmt.Errorf("email: To %v: %w", e.To, err)
+	msg, err := e.newMsg()
+	if err != nil {
+		return err
 	}
 	msg.Subject(subject)
 	msg.SetBodyString(mail.TypeTextPlain, body)
