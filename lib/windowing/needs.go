@@ -49,6 +49,8 @@ type Needs struct {
 	start  int64 // the owner's first offset
 	blocks map[int64]*needBlock
 	next   int64 // offset after the last record seen
+	cur    *needBlock
+	curB   int64 // cur's block: most records fall in it, looked up once
 }
 
 type needBlock struct {
@@ -82,7 +84,10 @@ func (n *Needs) Add(e *wire.CleanEvent, offset int64) {
 	}
 	n.next = offset + 1
 	b := BlockOf(offset)
-	nb := n.blocks[b]
+	nb := n.cur
+	if nb == nil || b != n.curB {
+		nb = n.blocks[b]
+	}
 	if nb == nil {
 		nb = &needBlock{counts: map[NeedKey]uint64{}, next: b}
 		n.blocks[b] = nb
@@ -92,6 +97,7 @@ func (n *Needs) Add(e *wire.CleanEvent, offset int64) {
 			}
 		}
 	}
+	n.cur, n.curB = nb, b
 	if offset < nb.next { // inside the resumed prefix
 		return
 	}
@@ -122,6 +128,9 @@ func (n *Needs) Flush(emit func(NeedRow)) {
 		}
 		if nb.done {
 			delete(n.blocks, b)
+			if nb == n.cur {
+				n.cur = nil
+			}
 		}
 	}
 }
