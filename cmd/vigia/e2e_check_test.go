@@ -247,7 +247,8 @@ func (e *e2e) checkNeeds(timeout time.Duration) {
 				return err
 			}
 			if got != want { // more would be a record counted twice
-				return fmt.Errorf("%d persons with %s counted, want %d", got, n, want)
+				_, rows, _ := e.queryStrings("SELECT part, block, day, point_id, type, minor, persons, version FROM " + e.cfg.ClickHouse.Database + ".protection_counts WHERE need = '" + n + "' ORDER BY part, block, point_id, day, type, minor, version")
+				return fmt.Errorf("%d persons with %s counted, want %d; rows %v", got, n, want, rows)
 			}
 		}
 		return nil

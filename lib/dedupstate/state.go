@@ -67,11 +67,15 @@ const (
 // names-only report repeats a documented one and the reverse, but two documented reports
 // never match by their names alone: different documents are different people.
 func (s *State) Check(exactKey, semanticKey, altKey uint64, occurredAt int64) Verdict {
-	if occurredAt < s.newest-int64(s.cfg.Horizon/time.Second) {
-		return BeyondHorizon
-	}
+	// The exact key first, whatever the event's age: a record older than the horizon is
+	// remembered until the next sweep (and rebuilt from vigia.clean after a restart), so the
+	// same record handed again after a crash is dropped, not passed through twice (windows and
+	// events absorb such a repeat by its reference; protection counts could not).
 	if _, ok := s.exact[exactKey]; ok {
 		return ExactDuplicate
+	}
+	if occurredAt < s.newest-int64(s.cfg.Horizon/time.Second) {
+		return BeyondHorizon
 	}
 	return s.CheckSemantic(semanticKey, altKey, occurredAt)
 }

@@ -225,3 +225,20 @@ func BenchmarkStateSteady(b *testing.B) {
 		})
 	}
 }
+
+// A record older than the horizon is judged by its exact key while the key is held (until the
+// next sweep): handed again after a crash, it is a repeat, not a second event.
+func TestExactRepeatBeyondHorizon(t *testing.T) {
+	t.Parallel()
+	s := New(Config{Horizon: 24 * time.Hour})
+	now := int64(1_700_000_000)
+	s.Add(1, 0, 0, now)
+	old := now - 60*24*h
+	if s.Check(7, 70, 0, old) != BeyondHorizon {
+		t.Fatal("a new record older than the horizon must pass as such")
+	}
+	s.Add(7, 70, 0, old) // delivered, remembered
+	if v := s.Check(7, 70, 0, old); v != ExactDuplicate {
+		t.Fatalf("the same old record handed again: %v, want an exact duplicate", v)
+	}
+}
