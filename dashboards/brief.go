@@ -4,7 +4,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
+	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 
 	"github.com/vigia-observatory/vigia/schemas"
 )
@@ -167,3 +169,14 @@ func needCodes() []string {
 
 // minorText is a table's minor flag.
 const minorText = "if(minor = 1, 'sí / yes', 'no')"
+
+// monthlyBars is a brief panel of monthly bars (the brief is published by month).
+func monthlyBars(title, description string, at dashboard.GridPos) *timeseries.PanelBuilder {
+	return timeseries.NewPanelBuilder().
+		Title(title).
+		Description(description).
+		GridPos(at).
+		Unit("short").
+		DrawStyle(common.GraphDrawStyleBars).
+		FillOpacity(60)
+}

@@ -5,7 +5,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/common"
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
-	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 )
 
 // ConsularUID is the consular network dashboard.
@@ -58,13 +57,7 @@ func consular(s Settings) *dashboard.DashboardBuilder {
 				FROM ${database}.brief FINAL
 				WHERE `+briefWhere("consular_month", nationality)+`
 				GROUP BY code ORDER BY sum(persons) DESC`))).
-		WithPanel(timeseries.NewPanelBuilder().
-			Title("Casos abiertos y cerrados por mes / Cases opened and closed by month").
-			Description("Por mes local del consulado. By the consulate's local month.").
-			GridPos(pos(0, 10, 24, 8)).
-			Unit("short").
-			DrawStyle(common.GraphDrawStyleBars).
-			FillOpacity(60).
+		WithPanel(monthlyBars("Casos abiertos y cerrados por mes / Cases opened and closed by month", "Por mes local del consulado. By the consulate's local month.", pos(0, 10, 24, 8)).
 			WithTarget(sql("A", TimeSeries, `
 				SELECT period_start AS time, `+shown(opened)+` AS "Abiertos / Opened", `+shown(closed)+` AS "Cerrados / Closed"
 				FROM ${database}.brief FINAL

@@ -9,7 +9,6 @@ import (
 	"github.com/grafana/grafana-foundation-sdk/go/dashboard"
 	"github.com/grafana/grafana-foundation-sdk/go/geomap"
 	"github.com/grafana/grafana-foundation-sdk/go/table"
-	"github.com/grafana/grafana-foundation-sdk/go/timeseries"
 )
 
 // ReintegrationUID is the reintegration dashboard; ReturnsUID the returns by point, which
@@ -70,13 +69,7 @@ func reintegration(s Settings) *dashboard.DashboardBuilder {
 			Type(dashboard.DashboardLinkTypeLink).
 			Url("/d/" + ReturnsUID).
 			KeepTime(true)).
-		WithPanel(timeseries.NewPanelBuilder().
-			Title("Embudo por mes / Funnel by month").
-			Description("Retornados → recibidos → referidos → inscritos, sumados sobre las subdivisiones de origen. Returned → received → referred → enrolled, summed over the origin subdivisions.").
-			GridPos(pos(0, 0, 16, 9)).
-			Unit("short").
-			DrawStyle(common.GraphDrawStyleBars).
-			FillOpacity(60).
+		WithPanel(monthlyBars("Embudo por mes / Funnel by month", "Retornados → recibidos → referidos → inscritos, sumados sobre las subdivisiones de origen. Returned → received → referred → enrolled, summed over the origin subdivisions.", pos(0, 0, 16, 9)).
 			WithTarget(sql("A", TimeSeries, `
 				SELECT period_start AS time, `+funnel(0, true, false)+`
 				FROM ${database}.brief FINAL
@@ -148,13 +141,7 @@ func reintegration(s Settings) *dashboard.DashboardBuilder {
 				FROM ${database}.brief FINAL
 				WHERE `+briefWhere("service_month", returnCountry)+`
 				GROUP BY code, status ORDER BY `+labelOrder("code", serviceLabels)+`, `+labelOrder("status", outcomeLabels)))).
-		WithPanel(timeseries.NewPanelBuilder().
-			Title("Niñas, niños y adolescentes: embudo por mes / Children: funnel by month").
-			Description("Solo las celdas de menores (k = 10: menos de 10 no se dibuja, todo lo demás es múltiplo de 10). Children's cells only (k = 10: fewer than 10 not drawn, everything else a multiple of 10).").
-			GridPos(pos(0, 38, 12, 9)).
-			Unit("short").
-			DrawStyle(common.GraphDrawStyleBars).
-			FillOpacity(60).
+		WithPanel(monthlyBars("Niñas, niños y adolescentes: embudo por mes / Children: funnel by month", "Solo las celdas de menores (k = 10: menos de 10 no se dibuja, todo lo demás es múltiplo de 10). Children's cells only (k = 10: fewer than 10 not drawn, everything else a multiple of 10).", pos(0, 38, 12, 9)).
 			WithTarget(sql("A", TimeSeries, `
 				SELECT period_start AS time, `+funnel(0, true, true)+`
 				FROM ${database}.brief FINAL
