@@ -13,8 +13,7 @@ const (
 // IsReception reports whether a point kind receives returnees.
 func IsReception(kind string) bool { return kind == KindReception || kind == KindChildReception }
 
-func (v *Validator) validateBrief(ev *Event, errs *Errors, decoded int) {
-	pt, known := v.Points.Lookup(ev.PointID)
+func (v *Validator) validateBrief(ev *Event, pt *Point, known bool, errs *Errors, decoded int) {
 	if known && ev.Type != TypeUnknown {
 		switch {
 		case ev.Type == Assistance && pt.Kind != KindConsulate:

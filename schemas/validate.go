@@ -69,11 +69,12 @@ func dateShape(s string) bool {
 // fields the decoder already rejected are empty and are not reported twice.
 func (v *Validator) Validate(ev *Event, errs *Errors) {
 	decoded := len(*errs)
+	pt, known := v.Points.Lookup(ev.PointID) // once: the brief's rules need the point's kind too
 	v.validateHeader(ev, errs, decoded)
-	v.validateWhere(ev, errs, decoded)
+	v.validateWhere(ev, known, errs, decoded)
 	v.validatePerson(ev, errs)
 	v.validateReturn(ev, errs)
-	v.validateBrief(ev, errs, decoded)
+	v.validateBrief(ev, pt, known, errs, decoded)
 }
 
 func (v *Validator) validateHeader(ev *Event, errs *Errors, decoded int) {
@@ -112,7 +113,7 @@ func (v *Validator) validateHeader(ev *Event, errs *Errors, decoded int) {
 	}
 }
 
-func (v *Validator) validateWhere(ev *Event, errs *Errors, decoded int) {
+func (v *Validator) validateWhere(ev *Event, known bool, errs *Errors, decoded int) {
 	if ev.OccurredAt.IsZero() {
 		required(errs, decoded, "occurred_at")
 	} else {
@@ -135,7 +136,7 @@ func (v *Validator) validateWhere(ev *Event, errs *Errors, decoded int) {
 	}
 	if ev.PointID == "" {
 		required(errs, decoded, "point_id")
-	} else if _, ok := v.Points.Lookup(ev.PointID); !ok {
+	} else if !known {
 		errs.add("point_id", UnknownPoint, "point_id is not in the points registry")
 	}
 	switch {
