@@ -29,6 +29,31 @@ func (c *Client) ReadRange(ctx context.Context, topic string, partition int, sin
 	if from < 0 || from >= end {
 		return 0, nil
 	}
+	return c.read(ctx, topic, partition, from, end, fn)
+}
+
+// ReadOffsets reads one partition's records of offsets [from, to) in order (fewer when the
+// partition holds fewer) and calls fn for each.
+func (c *Client) ReadOffsets(ctx context.Context, topic string, partition int, from, to int64, fn func(kafka.Message) error) (int, error) {
+	client, done := c.admin()
+	defer done()
+	first, err := offsetOf(ctx, client, topic, kafka.FirstOffsetOf(partition))
+	if err != nil {
+		return 0, err
+	}
+	end, err := offsetOf(ctx, client, topic, kafka.LastOffsetOf(partition))
+	if err != nil {
+		return 0, err
+	}
+	from, to = max(from, first), min(to, end)
+	if from >= to {
+		return 0, nil
+	}
+	return c.read(ctx, topic, partition, from, to, fn)
+}
+
+// read calls fn for the records of offsets [from, end), from < end.
+func (c *Client) read(ctx context.Context, topic string, partition int, from, end int64, fn func(kafka.Message) error) (int, error) {
 	r := c.Reader(kafka.ReaderConfig{Topic: topic, Partition: partition,
 		MinBytes: 1, MaxBytes: 8 << 20, MaxWait: 100 * time.Millisecond})
 	defer r.Close()
@@ -40,6 +65,9 @@ func (c *Client) ReadRange(ctx context.Context, topic string, partition int, sin
 		m, err := r.FetchMessage(ctx)
 		if err != nil {
 			return n, fmt.Errorf("cannot read %s[%d] at %d: %w", topic, partition, from+int64(n), err)
+		}
+		if m.Offset >= end {
+			return n, nil
 		}
 		if err := fn(m); err != nil {
 			return n, err
@@ -82,8 +110,11 @@ func offsetOnce(ctx context.Context, client *kafka.Client, topic string, req kaf
 		if p.Error != nil {
 			return 0, fmt.Errorf("cannot list offsets of %s[%d]: %w", topic, p.Partition, p.Error)
 		}
-		if req.Timestamp == kafka.LastOffset {
+		switch req.Timestamp {
+		case kafka.LastOffset:
 			return p.LastOffset, nil
+		case kafka.FirstOffset:
+			return p.FirstOffset, nil
 		}
 		for off := range p.Offsets {
 			return off, nil

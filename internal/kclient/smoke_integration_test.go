@@ -45,6 +45,16 @@ func TestKafkaSmoke(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	for _, c := range []struct{ from, to, first, n int64 }{{3, 7, 3, 4}, {-5, 2, 0, 2}, {8, 99, 8, 2}, {5, 5, 0, 0}, {12, 20, 0, 0}} {
+		var got []int64
+		if _, err := kc.ReadOffsets(ctx, topic, 0, c.from, c.to, func(m kafka.Message) error { got = append(got, m.Offset); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(got)) != c.n || (c.n > 0 && (got[0] != c.first || got[len(got)-1] != c.first+c.n-1)) {
+			t.Errorf("ReadOffsets [%d, %d) read offsets %v, want %d from %d", c.from, c.to, got, c.n, c.first)
+		}
+	}
+
 	group := cfg.Kafka.TopicPrefix + "-smoke"
 	first := readN(ctx, t, kc, group, topic, 4, true)
 	if first[0] != 0 || first[3] != 3 {
