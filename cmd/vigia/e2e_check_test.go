@@ -12,6 +12,7 @@ import (
 	"github.com/vigia-observatory/vigia/internal/secrets"
 	"github.com/vigia-observatory/vigia/internal/testenv"
 	"github.com/vigia-observatory/vigia/internal/topics"
+	"github.com/vigia-observatory/vigia/internal/wire"
 	chsink "github.com/vigia-observatory/vigia/sinks/clickhouse"
 )
 
@@ -108,8 +109,34 @@ func (e *e2e) checkWindows() {
 	}
 	if len(diffs) > 0 {
 		sort.Strings(diffs)
-		e.t.Errorf("%d of %d windows differ, e.g.:\n%s", len(diffs), len(e.ds.windows), strings.Join(head(diffs), "\n"))
+		e.t.Errorf("%d of %d windows differ, e.g.:\n%s\n%s", len(diffs), len(e.ds.windows), strings.Join(head(diffs), "\n"), e.cleanRepeats())
 	}
+}
+
+// cleanRepeats says which records vigia.clean holds more than once and how far apart: where
+// a doubled window's second count entered.
+func (e *e2e) cleanRepeats() string {
+	type at struct{ part, off int }
+	first := map[uint64]at{}
+	var n, farthest int
+	var ex []string
+	var ev wire.CleanEvent
+	for _, m := range e.readTopic(topics.Names{Prefix: e.cfg.Kafka.TopicPrefix}.Clean()) {
+		if ev.UnmarshalBinary(m.Value) != nil {
+			continue
+		}
+		f, ok := first[ev.ExactKey]
+		if !ok {
+			first[ev.ExactKey] = at{m.Partition, int(m.Offset)}
+			continue
+		}
+		n++
+		farthest = max(farthest, int(m.Offset)-f.off)
+		if len(ex) < 10 {
+			ex = append(ex, fmt.Sprintf("partition %d: offset %d repeats %d (partition %d)", m.Partition, m.Offset, f.off, f.part))
+		}
+	}
+	return fmt.Sprintf("vigia.clean holds %d repeats, the farthest %d offsets after the first: %s", n, farthest, strings.Join(ex, "; "))
 }
 
 // checkDLQ: each malformed record is in the DLQ with its reason (exactly once when exact).
