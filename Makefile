@@ -75,7 +75,7 @@ dashboards: ## render the Grafana dashboards (code in dashboards/) to dashboards
 
 bench: services ## speed: per-stage and chain (one core), dedup bytes/key, detector cost, end to end, alert latency; medians in a table
 	@mkdir -p .state
-	$(GO) test -run '^$$' -bench '^Benchmark(Decode|Validate|Apply|StateCheckAdd|StateSteady|Add|Chain|ChainDuplicates|ChainFloor|BaselineStdlibJSON)$$' \
+	$(GO) test -run '^$$' -bench '^Benchmark(Decode|Validate|Apply|StateCheckAdd|StateSteady|Add|Repeats|Chain|ChainDuplicates|ChainFloor|BaselineStdlibJSON)$$' \
 	  -benchmem -count 5 -cpu 1 ./schemas/ ./lib/... ./processors/... ./bench/ | tee .state/bench-micro.txt
 	cd bench/benthos && $(GO) test -run '^$$' -bench '^BenchmarkBenthosChain$$' -benchtime 1x -count 3 -cpu 1 . | tee ../../.state/bench-benthos.txt
 	$(GO) test -run '^$$' -bench '^BenchmarkStateBytesPerKey$$' -benchtime 1x -count 3 ./lib/dedupstate/ | tee .state/bench-state.txt

@@ -21,6 +21,7 @@ import (
 	"github.com/vigia-observatory/vigia/lib/anonymize"
 	"github.com/vigia-observatory/vigia/lib/dedupstate"
 	"github.com/vigia-observatory/vigia/lib/windowing"
+	"github.com/vigia-observatory/vigia/processors/window"
 	"github.com/vigia-observatory/vigia/schemas"
 )
 
@@ -29,6 +30,7 @@ type chain struct {
 	anon  *anonymize.Anonymizer
 	state *dedupstate.State
 	agg   *windowing.Aggregator
+	rep   *window.Repeats
 	ev    schemas.Event
 	clean wire.CleanEvent
 	errs  schemas.Errors
@@ -46,7 +48,7 @@ func newChain(b *testing.B) *chain {
 		b.Fatal(err)
 	}
 	return &chain{chk: schemas.Checker{Validator: &schemas.Validator{Points: ps}}, anon: a,
-		state: dedupstate.New(dedupstate.Config{}), agg: windowing.New(windowing.Config{}), errs: make(schemas.Errors, 0, 8)}
+		state: dedupstate.New(dedupstate.Config{}), agg: windowing.New(windowing.Config{}), rep: window.NewRepeats(), errs: make(schemas.Errors, 0, 8)}
 }
 
 // process runs one record through decode, validate, anonymize, encode, dedup and window, as
@@ -63,7 +65,9 @@ func (c *chain) process(rec []byte, offset int64) {
 	if c.state.Check(c.clean.ExactKey, c.clean.SemanticKey, c.clean.AltKey, c.clean.OccurredAt) == dedupstate.Unique {
 		c.state.Add(c.clean.ExactKey, c.clean.SemanticKey, c.clean.AltKey, c.clean.OccurredAt)
 		c.clean.Watermark = c.clean.OccurredAt
-		c.agg.Add(&c.clean, offset)
+		if !c.rep.Seen(c.clean.ExactKey, offset) {
+			c.agg.Add(&c.clean, offset)
+		}
 	}
 }
 

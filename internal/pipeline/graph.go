@@ -128,6 +128,7 @@ func (rt *runtime) window() (stream.Handler, error) {
 	return window.New(window.Config{
 		Aggregator: rt.windowing(),
 		Submit:     rt.sinks.windows.Submit,
+		ReadBack:   rt.kafka.ReadOffsets,
 		SubmitNeeds: func(ctx context.Context, part int, rows []windowing.NeedRow, source string) (stream.Ticket, error) {
 			out := make([]chsink.NeedsRow, len(rows))
 			for i, r := range rows {

@@ -230,9 +230,9 @@ func (p *partition) remember(i int) {
 // resync remembers what a failed produce wrote all the same, read back from the clean
 // partition: a broker lost after writing a batch but before acknowledging it fails the whole
 // produce (kafka-go has no idempotent producer), and the batch handed again would be written
-// twice. Events absorb such a repeat by its reference; windows and protection counts did not
-// (TestClusterBrokerKilled counted hundreds of windows twice). Best effort: when the read fails
-// too, the next failure tries again.
+// twice. Events absorb such a repeat by its reference and the window stage by its key
+// (processors/window/repeats.go, which also covers the writer's own retries); dropping it here
+// keeps it out of vigia.clean. Best effort: when the read fails too, the next failure tries again.
 func (p *partition) resync(ctx context.Context, began time.Time) {
 	if p.s.cfg.Kafka == nil { // a partition built by a unit test
 		return

@@ -34,6 +34,10 @@ type Config struct {
 	Aggregator windowing.Config
 	// Submit stores window rows. Required.
 	Submit SubmitFunc
+	// ReadBack reads a partition's records of offsets [from, to): the RepeatSpan offsets
+	// before a new owner's start, so it recognises repeats as the previous owner did
+	// (kclient.Client.ReadOffsets). Required.
+	ReadBack func(ctx context.Context, topic string, part int, from, to int64, fn func(kafka.Message) error) (int, error)
 	// SubmitNeeds stores protection-needs counts (lib/windowing.Needs); Resume reads the
 	// stored prefix of a partition's block that a new owner starts inside of. Both or
 	// neither; without them needs are not counted (tests of windows alone).
@@ -62,8 +66,8 @@ type Stage struct{ cfg Config }
 
 // New checks the configuration.
 func New(cfg Config) (*Stage, error) {
-	if cfg.Submit == nil {
-		return nil, errors.New("window: Submit is required")
+	if cfg.Submit == nil || cfg.ReadBack == nil {
+		return nil, errors.New("window: Submit and ReadBack are required")
 	}
 	if (cfg.SubmitNeeds == nil) != (cfg.Resume == nil) {
 		return nil, errors.New("window: give both SubmitNeeds and Resume, or neither")
@@ -84,7 +88,10 @@ func New(cfg Config) (*Stage, error) {
 // window, so the windows are rebuilt whole.
 func (s *Stage) Open(ctx context.Context, topic string, part int, start int64) (stream.PartitionHandler, error) {
 	p := &partition{s: s, topic: topic, part: part, label: strconv.Itoa(part), agg: windowing.New(s.cfg.Aggregator),
-		acks: stream.NewAcks(start), next: start, lastFlush: time.Now()}
+		acks: stream.NewAcks(start), next: start, lastFlush: time.Now(), repeats: NewRepeats()}
+	if _, err := s.cfg.ReadBack(ctx, topic, part, start-RepeatSpan, start, p.primeRepeats); err != nil {
+		return nil, fmt.Errorf("cannot read the records before partition %d's start: %w", part, err)
+	}
 	if s.cfg.Resume != nil {
 		var resumed []windowing.NeedRow
 		if b := windowing.BlockOf(start); b != start {
@@ -109,6 +116,8 @@ type partition struct {
 	next      int64 // offset after the last record added
 	lastFlush time.Time
 	ev        wire.CleanEvent
+	repeats   *Repeats
+	dropped   int    // repeats not counted since the last flush
 	reported  [3]int // too late (hour, day) and late already counted in metrics
 	progress  progress
 }
@@ -130,6 +139,11 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 			p.s.cfg.Log.Error().Str("topic", p.topic).Int("partition", p.part).Int64("offset", m.Offset).Msg("undecodable clean record not counted")
 			continue
 		}
+		if p.repeats.Seen(p.ev.ExactKey, m.Offset) {
+			p.dropped++
+			p.addNeeds(nil, m.Offset)
+			continue
+		}
 		p.agg.Add(&p.ev, m.Offset)
 		p.addNeeds(&p.ev, m.Offset)
 	}
@@ -146,6 +160,14 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 		return p.acks.Poll(), fmt.Errorf("cannot store windows: %w", err)
 	}
 	return p.acks.Poll(), nil
+}
+
+// primeRepeats remembers the key of a record read before the partition's start.
+func (p *partition) primeRepeats(m kafka.Message) error {
+	if _, ok := wire.Marker(m.Value); !ok && p.ev.UnmarshalBinary(m.Value) == nil { // as Handle reads it
+		p.repeats.Seen(p.ev.ExactKey, m.Offset)
+	}
+	return nil
 }
 
 func (p *partition) addNeeds(e *wire.CleanEvent, offset int64) {
@@ -178,7 +200,12 @@ func (p *partition) flush(ctx context.Context) error {
 	p.acks.Add(t, p.agg.SafeOffset(p.next))
 	p.progress.add(t, p.agg.Watermark())
 	p.lastFlush = time.Now()
+	if p.dropped > 0 {
+		p.s.cfg.Log.Warn().Int("partition", p.part).Int("records", p.dropped).
+			Msg("vigia.clean holds records twice (a produce retried after a lost answer); each counted once")
+	}
 	p.count()
+	p.dropped = 0
 	return nil
 }
 
@@ -192,6 +219,7 @@ func (p *partition) count() {
 	m.TooLate.WithLabelValues("day").Add(float64(now[1] - p.reported[1]))
 	m.Late.Add(float64(now[2] - p.reported[2]))
 	p.reported = now
+	m.Duplicates.WithLabelValues("rewritten").Add(float64(p.dropped))
 	m.StateKeys.WithLabelValues("window", p.label).Set(float64(p.agg.Open()))
 	m.WMDelay.WithLabelValues("window", p.label).Set(float64(time.Now().Unix() - p.agg.Watermark()))
 }
