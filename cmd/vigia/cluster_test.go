@@ -62,6 +62,7 @@ func killMidRun(t *testing.T, node string) *e2e {
 	cluster(t, "start", node)
 	e.publish(e.ds.phase2)
 	e.checkAll(false)
+	t.Logf("%v records vigia.clean holds twice, counted once", e.metric(`vigia_duplicates_total{kind="rewritten"}`))
 	return e
 }
 
