@@ -74,19 +74,23 @@ func TestRunFailsNamingTheStage(t *testing.T) {
 	}
 	defer busy.Close()
 	for _, tc := range []struct {
-		name string
-		env  map[string]string
-		want []string
+		name   string
+		stages string
+		env    map[string]string
+		want   []string
 	}{
-		{"a stage with a bad routes file", map[string]string{"VIGIA_SURGE_ROUTES_FILE": routes, "VIGIA_METRICS_LISTEN": ""},
+		{"a stage with a bad routes file", "ingest,notify", map[string]string{"VIGIA_SURGE_ROUTES_FILE": routes, "VIGIA_METRICS_LISTEN": ""},
 			[]string{"cannot start stage notify", "routes[0] (hn-sre)", "NOT_SET_ANYWHERE"}},
-		{"a metrics address in use while ingest runs", map[string]string{"VIGIA_SURGE_ROUTES_FILE": "", "VIGIA_METRICS_LISTEN": busy.Addr().String()},
+		{"a metrics address in use while ingest runs", "ingest,notify", map[string]string{"VIGIA_SURGE_ROUTES_FILE": "", "VIGIA_METRICS_LISTEN": busy.Addr().String()},
 			[]string{"cannot serve /metrics on " + busy.Addr().String()}},
+		// An upgrade that skipped `vigia migrate`: said at start, not insert by insert.
+		{"a database never migrated", "window", map[string]string{"VIGIA_METRICS_LISTEN": "", "VIGIA_CLICKHOUSE_DATABASE": cfg.ClickHouse.Database + "_never_migrated"},
+			[]string{"cannot check the schema of database " + cfg.ClickHouse.Database + "_never_migrated", "run `vigia migrate` first"}},
 	} {
 		for k, v := range tc.env {
 			t.Setenv(k, v)
 		}
-		_, errs, code := run(t, "run", "--stage", "ingest,notify")
+		_, errs, code := run(t, "run", "--stage", tc.stages)
 		if code == 0 || !containsAll(errs, tc.want...) {
 			t.Errorf("%s: exit %d, stderr:\n%s\nwant it to contain %q", tc.name, code, errs, tc.want)
 		}

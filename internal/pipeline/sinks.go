@@ -44,6 +44,9 @@ func (rt *runtime) openSinks(ctx context.Context) (*sinkSet, error) {
 		return nil, err
 	}
 	srv, err := chsink.DetectServer(ctx, conn)
+	if err == nil {
+		err = chsink.CheckSchema(ctx, conn, rt.cfg.ClickHouse.Database)
+	}
 	if err != nil {
 		conn.Close()
 		return nil, err

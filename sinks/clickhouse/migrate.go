@@ -170,6 +170,31 @@ func MigrateCluster(ctx context.Context, conn driver.Conn, db, cluster string) (
 	return res, nil
 }
 
+// CheckSchema returns an error naming the first migration of this binary that db lacks or
+// holds in another form. Stages that write ClickHouse call it at start: begun before `vigia
+// migrate` (an upgrade that skipped it), they would fail their inserts one by one instead of
+// saying what to do.
+func CheckSchema(ctx context.Context, conn driver.Conn, db string) error {
+	ms, err := Migrations()
+	if err != nil {
+		return err
+	}
+	applied, err := appliedMigrations(ctx, conn, db)
+	if err != nil {
+		return fmt.Errorf("cannot check the schema of database %s (run `vigia migrate` first): %w", db, err)
+	}
+	for _, m := range ms {
+		sum, ok := applied[m.Version]
+		if !ok {
+			return fmt.Errorf("database %s lacks migration %03d_%s of this binary (%d of its %d applied): run `vigia migrate` first", db, m.Version, m.Name, len(applied), len(ms))
+		}
+		if sum != m.Checksum {
+			return fmt.Errorf("database %s holds migration %03d_%s in another form than this binary's (checksum %s, this binary %s): run the binary that migrated it, or migrate a new database", db, m.Version, m.Name, sum, m.Checksum)
+		}
+	}
+	return nil
+}
+
 // prepareStatements create the database and its record of applied migrations.
 func prepareStatements(db string) []string {
 	return []string{

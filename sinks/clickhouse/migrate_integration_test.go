@@ -2,6 +2,7 @@ package clickhouse_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +132,76 @@ func TestStatementsFallback(t *testing.T) {
 	if strings.Contains(a[0], "LowCardinality") || !strings.Contains(b[0], "LowCardinality(String)") {
 		t.Fatalf("fallback not applied:\n%s\n%s", a[0], b[0])
 	}
+}
+
+// CheckSchema passes a database with every migration of this binary, and names the first one
+// missing or changed otherwise, with what to do.
+func TestCheckSchema(t *testing.T) {
+	cfg := testenv.Config(t)
+	conn := testenv.ClickHouse(t, cfg)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ms, err := chsink.Migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	last := ms[len(ms)-1]
+	// record makes a database whose schema_migrations holds ms with the given checksums.
+	record := func(name string, ms []chsink.Migration, sum func(chsink.Migration) string) string {
+		db := cfg.ClickHouse.Database + "_" + name
+		for _, q := range []string{"DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db,
+			"CREATE TABLE " + db + ".schema_migrations (version UInt32, name String, checksum String, server_version String, applied_at DateTime('UTC')) ENGINE = MergeTree ORDER BY version"} {
+			if err := conn.Exec(ctx, q); err != nil {
+				t.Fatal(err)
+			}
+		}
+		t.Cleanup(func() { _ = conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+db) })
+		batch, err := conn.PrepareBatch(ctx, "INSERT INTO "+db+".schema_migrations (version, name, checksum, server_version, applied_at)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range ms {
+			if err := batch.Append(uint32(m.Version), m.Name, sum(m), "test", time.Now().UTC()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := batch.Send(); err != nil {
+			t.Fatal(err)
+		}
+		return db
+	}
+	same := func(m chsink.Migration) string { return m.Checksum }
+	for _, c := range []struct {
+		name string
+		db   string
+		want []string // nothing: no error
+	}{
+		{"migrated", cfg.ClickHouse.Database, nil},
+		{"never migrated", cfg.ClickHouse.Database + "_absent", []string{"cannot check the schema of database", "run `vigia migrate` first"}},
+		{"one behind", record("behind", ms[:len(ms)-1], same),
+			[]string{fmt.Sprintf("lacks migration %03d_%s", last.Version, last.Name), fmt.Sprintf("(%d of its %d applied)", len(ms)-1, len(ms)), "run `vigia migrate` first"}},
+		{"changed", record("changed", ms, func(m chsink.Migration) string {
+			if m.Version == 1 {
+				return "elsewhere"
+			}
+			return m.Checksum
+		}), []string{fmt.Sprintf("holds migration %03d_%s in another form", ms[0].Version, ms[0].Name), "checksum elsewhere"}},
+	} {
+		err := chsink.CheckSchema(ctx, conn, c.db)
+		switch {
+		case c.want == nil && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.want != nil && (err == nil || !containsEvery(err.Error(), c.want)):
+			t.Errorf("%s: error %v, want one that says %q", c.name, err, c.want)
+		}
+	}
+}
+
+func containsEvery(s string, subs []string) bool {
+	for _, x := range subs {
+		if !strings.Contains(s, x) {
+			return false
+		}
+	}
+	return true
 }
