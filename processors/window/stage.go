@@ -126,6 +126,9 @@ type partition struct {
 func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, error) {
 	for i := range msgs {
 		m := &msgs[i]
+		if m.Offset < p.next {
+			continue // handed again after a failed Handle: counted already
+		}
 		p.next = m.Offset + 1
 		if wm, ok := wire.Marker(m.Value); ok {
 			p.agg.Advance(wm)
