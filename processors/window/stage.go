@@ -106,20 +106,22 @@ func (s *Stage) Open(ctx context.Context, topic string, part int, start int64) (
 }
 
 type partition struct {
-	s         *Stage
-	topic     string
-	part      int
-	label     string
-	agg       *windowing.Aggregator
-	needs     *windowing.Needs // nil when needs are not counted
-	acks      *stream.Acks
-	next      int64 // offset after the last record added
-	lastFlush time.Time
-	ev        wire.CleanEvent
-	repeats   *Repeats
-	dropped   int    // repeats not counted since the last flush
-	reported  [3]int // too late (hour, day) and late already counted in metrics
-	progress  progress
+	s           *Stage
+	topic       string
+	part        int
+	label       string
+	agg         *windowing.Aggregator
+	needs       *windowing.Needs // nil when needs are not counted
+	acks        *stream.Acks
+	next        int64 // offset after the last record added
+	lastFlush   time.Time
+	ev          wire.CleanEvent
+	repeats     *Repeats
+	unsent      []windowing.Row     // taken from agg, not yet submitted
+	unsentNeeds []windowing.NeedRow // taken from needs, not yet submitted
+	dropped     int                 // repeats not counted since the last flush
+	reported    [3]int              // too late (hour, day) and late already counted in metrics
+	progress    progress
 }
 
 // Handle implements stream.PartitionHandler.
@@ -180,25 +182,27 @@ func (p *partition) addNeeds(e *wire.CleanEvent, offset int64) {
 }
 
 func (p *partition) flush(ctx context.Context) error {
-	var rows []windowing.Row
-	p.agg.Flush(func(r windowing.Row) { rows = append(rows, r) })
+	// Rows stay in unsent until a submit takes them: a batch handed again after a failed
+	// submit is not added twice, so nothing else would emit that flush's windows again.
+	p.agg.Flush(func(r windowing.Row) { p.unsent = append(p.unsent, r) })
+	if p.needs != nil {
+		p.needs.Flush(func(r windowing.NeedRow) { p.unsentNeeds = append(p.unsentNeeds, r) })
+	}
 	source := p.topic + "-" + p.label + "-" + strconv.FormatInt(p.next, 10)
-	t, err := p.s.cfg.Submit(ctx, rows, source)
+	t, err := p.s.cfg.Submit(ctx, p.unsent, source)
 	if err != nil {
 		return fmt.Errorf("cannot store windows: %w", err)
 	}
-	if p.needs != nil {
-		var needs []windowing.NeedRow
-		p.needs.Flush(func(r windowing.NeedRow) { needs = append(needs, r) })
-		if len(needs) > 0 {
-			nt, err := p.s.cfg.SubmitNeeds(ctx, p.part, needs, source)
-			if err != nil {
-				return fmt.Errorf("cannot store protection counts: %w", err)
-			}
-			// Queued before the windows' ticket and committing nothing by itself: the flush's
-			// offset is committed only once both inserts are acknowledged.
-			p.acks.Add(nt, p.acks.Poll())
+	p.unsent = nil // the batcher may still hold the slice
+	if len(p.unsentNeeds) > 0 {
+		nt, err := p.s.cfg.SubmitNeeds(ctx, p.part, p.unsentNeeds, source)
+		if err != nil {
+			return fmt.Errorf("cannot store protection counts: %w", err)
 		}
+		p.unsentNeeds = nil
+		// Queued before the windows' ticket and committing nothing by itself: the flush's
+		// offset is committed only once both inserts are acknowledged.
+		p.acks.Add(nt, p.acks.Poll())
 	}
 	p.acks.Add(t, p.agg.SafeOffset(p.next))
 	p.progress.add(t, p.agg.Watermark())

@@ -28,7 +28,8 @@ func record(t *testing.T, key uint64, offset int64) kafka.Message {
 
 // TestStageCountsRepeatsOnce: a record the partition holds twice is counted once, whether its
 // first copy came in the same batch or before the owner's start; and a batch handed again after
-// a failed Handle (the worker retries it whole) adds nothing more.
+// a failed submit (the worker retries it whole) adds nothing more, while the failed submit's
+// windows are still stored.
 func TestStageCountsRepeatsOnce(t *testing.T) {
 	for _, c := range []struct {
 		name     string
@@ -49,11 +50,11 @@ func TestStageCountsRepeatsOnce(t *testing.T) {
 			submits := 0
 			s, err := New(Config{FlushInterval: time.Nanosecond, Metrics: m,
 				Submit: func(_ context.Context, rows []windowing.Row, _ string) (stream.Ticket, error) {
-					for _, r := range rows {
-						persons[r.Key] = r.Persons
-					}
 					if submits++; c.failOnce && submits == 1 {
 						return nil, errors.New("the batcher is closing")
+					}
+					for _, r := range rows {
+						persons[r.Key] = r.Persons
 					}
 					return stream.Completed(), nil
 				},
@@ -87,6 +88,9 @@ func TestStageCountsRepeatsOnce(t *testing.T) {
 				t.Fatal(err)
 			}
 			p.Close(ctx)
+			if len(persons) == 0 {
+				t.Fatal("no window stored")
+			}
 			for k, n := range persons {
 				if k.Resolution == windowing.Hour && n != c.persons {
 					t.Errorf("hourly window counts %d persons, want %d", n, c.persons)
