@@ -33,7 +33,7 @@ func TestEndToEnd(t *testing.T) {
 	e.checkNeeds(time.Minute)
 	tooLate := e.metric(`vigia_window_too_late_total{resolution="hour"}`)
 	// At least: a rebalance replays and judges the rewrites again, and a real retry adds its
-	// own. The exact windows and needs above show no other record was taken for a repeat.
+	// own. Exact windows and needs (checked here) show no other record was taken for one.
 	if got := e.metric(`vigia_duplicates_total{kind="rewritten"}`); int(got) < rewritten {
 		t.Errorf("%v records written twice to vigia.clean were recognised, want %d", got, rewritten)
 	}
