@@ -85,7 +85,7 @@ func TestRunFailsNamingTheStage(t *testing.T) {
 			[]string{"cannot serve /metrics on " + busy.Addr().String()}},
 		// An upgrade that skipped `vigia migrate`: said at start, not insert by insert.
 		{"a database never migrated", "window", map[string]string{"VIGIA_METRICS_LISTEN": "", "VIGIA_CLICKHOUSE_DATABASE": cfg.ClickHouse.Database + "_never_migrated"},
-			[]string{"cannot check the schema of database " + cfg.ClickHouse.Database + "_never_migrated", "run `vigia migrate` first"}},
+			[]string{"database " + cfg.ClickHouse.Database + "_never_migrated has no record of migrations", "run `vigia migrate` first"}},
 	} {
 		for k, v := range tc.env {
 			t.Setenv(k, v)

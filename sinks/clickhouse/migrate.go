@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"regexp"
@@ -170,6 +171,9 @@ func MigrateCluster(ctx context.Context, conn driver.Conn, db, cluster string) (
 	return res, nil
 }
 
+// ClickHouse's codes for a database or table that does not exist.
+const codeUnknownTable, codeUnknownDatabase = 60, 81
+
 // CheckSchema returns an error naming the first migration of this binary that db lacks or
 // holds in another form. Stages that write ClickHouse call it at start: begun before `vigia
 // migrate` (an upgrade that skipped it), they would fail their inserts one by one instead of
@@ -180,8 +184,12 @@ func CheckSchema(ctx context.Context, conn driver.Conn, db string) error {
 		return err
 	}
 	applied, err := appliedMigrations(ctx, conn, db)
-	if err != nil {
-		return fmt.Errorf("cannot check the schema of database %s (run `vigia migrate` first): %w", db, err)
+	var ex *clickhouse.Exception
+	switch {
+	case errors.As(err, &ex) && (ex.Code == codeUnknownDatabase || ex.Code == codeUnknownTable):
+		return fmt.Errorf("database %s has no record of migrations: run `vigia migrate` first (%w)", db, err)
+	case err != nil: // a refusal, an outage: not something migrating would fix
+		return fmt.Errorf("cannot check the schema of database %s: %w", db, err)
 	}
 	for _, m := range ms {
 		sum, ok := applied[m.Version]

@@ -177,7 +177,7 @@ func TestCheckSchema(t *testing.T) {
 		want []string // nothing: no error
 	}{
 		{"migrated", cfg.ClickHouse.Database, nil},
-		{"never migrated", cfg.ClickHouse.Database + "_absent", []string{"cannot check the schema of database", "run `vigia migrate` first"}},
+		{"never migrated", cfg.ClickHouse.Database + "_absent", []string{"database " + cfg.ClickHouse.Database + "_absent has no record of migrations", "run `vigia migrate` first"}},
 		{"one behind", record("behind", ms[:len(ms)-1], same),
 			[]string{fmt.Sprintf("lacks migration %03d_%s", last.Version, last.Name), fmt.Sprintf("(%d of its %d applied)", len(ms)-1, len(ms)), "run `vigia migrate` first"}},
 		{"changed", record("changed", ms, func(m chsink.Migration) string {
