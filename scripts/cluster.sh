@@ -29,6 +29,15 @@ KAFKA_LIB=$CACHE_DIR/kafka-lib
 CH_SECRETS=$MAIN_STATE/clickhouse/secrets
 CLUSTER_DIR=$MAIN_STATE/cluster
 BASE=${VIGIA_CLUSTER_PORT_BASE:-29000}
+[[ $BASE =~ ^[0-9]+$ ]] && ((BASE >= 1024 && BASE + 200 <= 65535)) ||
+  die "VIGIA_CLUSTER_PORT_BASE=$BASE: give a number from 1024 to 65335 (the cluster uses the 200 ports from it)"
+# A port in the kernel's ephemeral range can be taken by any client's outgoing connection
+# while its node is down, and the node then cannot start again (a fresh-clone run with base
+# 39000 lost a ClickHouse replica that way: "Address already in use").
+if read -r EPH_LOW EPH_HIGH </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null &&
+  ((BASE + 200 > EPH_LOW && BASE <= EPH_HIGH)); then
+  die "VIGIA_CLUSTER_PORT_BASE=$BASE puts the cluster's ports ($BASE-$((BASE + 199))) in the kernel's ephemeral range ($EPH_LOW-$EPH_HIGH), where a client's connection can take one while its node is down: choose a base below $((EPH_LOW - 200)) (default 29000)"
+fi
 ZK_PORT=$((BASE + 181))
 ZK_DIR=$CLUSTER_DIR/zookeeper
 ZK_CFG=$ZK_DIR/zoo.cfg
