@@ -206,7 +206,6 @@ func (p *partition) Handle(ctx context.Context, msgs []kafka.Message) (int64, er
 	}
 	if err := cfg.Producer.WriteMessages(ctx, p.out...); err != nil {
 		p.keepDelivered(err)
-		p.resync(ctx, now)
 		return p.delivered, fmt.Errorf("cannot produce dedup output: %w", err)
 	}
 	for i := range p.pending.accepted {
@@ -225,25 +224,6 @@ func (p *partition) remember(i int) {
 	a := p.pending.accepted[i]
 	p.state.Add(uint64(a[0]), uint64(a[1]), uint64(a[2]), a[5])
 	p.state.AddSemantic(uint64(a[3]), uint64(a[4]), a[5])
-}
-
-// resync remembers what a failed produce wrote all the same, read back from the clean
-// partition: a broker lost after writing a batch but before acknowledging it fails the whole
-// produce (kafka-go has no idempotent producer), and the batch handed again would be written
-// twice. Events absorb such a repeat by its reference and the window stage by its key
-// (processors/window/repeats.go, which also covers the writer's own retries); dropping it here
-// keeps it out of vigia.clean. Best effort: when the read fails too, the next failure tries again.
-func (p *partition) resync(ctx context.Context, began time.Time) {
-	if p.s.cfg.Kafka == nil { // a partition built by a unit test
-		return
-	}
-	// Records are stamped when written, after the batch began; a second covers clock steps.
-	n, err := p.s.cfg.Kafka.ReadRange(ctx, p.s.cfg.Topics.Clean(), p.part, began.Add(-time.Second), p.replay)
-	if err != nil {
-		p.s.cfg.Log.Warn().Err(err).Int("partition", p.part).Msg("cannot read back a failed produce; a repeat may pass")
-		return
-	}
-	p.s.cfg.Log.Info().Int("partition", p.part).Int("records", n).Msg("read back what a failed produce wrote")
 }
 
 // keepDelivered remembers the records a failed produce delivered all the same: when a broker

@@ -6,7 +6,7 @@ package window
 //
 // Why: kafka-go has no idempotent producer. When a broker is lost after writing a batch but
 // before answering, the writer sends the batch again on its own (MaxAttempts) and vigia.clean
-// holds it twice; dedup's rebuild, and its read-back of a failed produce, can also miss a
+// holds it twice; dedup's rebuild of its state after a handover can also miss a
 // batch the new leader had not yet made readable. Events absorb a repeat by their reference;
 // windows and protection counts did not (TestClusterBrokerKilled counted hundreds of windows
 // twice). Every such repeat is written by the partition's own writer within a few batches of
